@@ -1,0 +1,46 @@
+# Two commands on a fresh machine: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PORT ?= 8000
+STAMP := $(VENV)/.requirements-installed
+
+.PHONY: run test test-sqlite test-postgres bench setup venv translations db system-deps lint clean
+
+setup: venv translations
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $(STAMP)
+
+translations: venv
+	$(BIN)/python -m babel.messages.frontend compile --statistics -d portal/translations 2>&1 | tail -n 2
+
+db: setup
+	$(FLASK) db upgrade
+	$(FLASK) demo --if-empty
+
+run: db
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --access-logfile - wsgi:app
+
+# The test-suite needs a PostgreSQL server binary and Debian's chromium; install when missing.
+system-deps:
+	@bash .ci/system-deps.sh
+
+test: setup system-deps
+	$(BIN)/python -m pytest -p no:cacheprovider tests
+	PORTAL_TEST_DB=postgresql $(BIN)/python -m pytest -p no:cacheprovider tests
+
+test-sqlite: setup
+	$(BIN)/python -m pytest -p no:cacheprovider tests
+
+test-postgres: setup system-deps
+	PORTAL_TEST_DB=postgresql $(BIN)/python -m pytest -p no:cacheprovider tests
+
+clean:
+	rm -rf $(VENV) instance

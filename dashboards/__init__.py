@@ -1,0 +1,1 @@
+"""Dashboards: aggregation and Plotly figures (see the dashboards issue)."""

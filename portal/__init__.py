@@ -1,0 +1,95 @@
+"""The portal application: ``create_app`` builds it from a configuration class."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from portal.config import Config
+from portal.database import configure_sqlite, forbid_queries, init_request_transactions
+from portal.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(config: type[Config] = Config) -> Flask:
+    """Build the application; nothing here may touch the database."""
+    app = Flask(__name__, instance_path=os.environ.get("PORTAL_INSTANCE_PATH") or None,
+                instance_relative_config=True)
+    app.config.from_object(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _fill_defaults(app)
+
+    with forbid_queries("the database was queried while the application was being built"):
+        _init_extensions(app)
+        _register_blueprints(app)
+        _register_cli(app)
+        from portal import errors, security, templating
+
+        errors.init_app(app)
+        security.init_app(app)
+        templating.init_app(app)
+    return app
+
+
+def _fill_defaults(app: Flask) -> None:
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(
+            Path(app.instance_path) / "portal.db"
+        )
+    if not app.config.get("SECRET_KEY"):
+        # A development key kept in the instance folder, so sessions survive restarts.
+        key_file = Path(app.instance_path) / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_hex(32))
+            key_file.chmod(0o600)
+        app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def _init_extensions(app: Flask) -> None:
+    from portal.auth import gate
+    from portal.i18n import select_locale
+    from tenants import scoping
+
+    # Import every model so that Alembic and the mapper registry see the whole schema.
+    import portal.models  # noqa: F401
+
+    db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            configure_sqlite(engine)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True,
+                     compare_type=True)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(Path(__file__).parent / "translations"))
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    init_request_transactions(app)
+    gate.init_app(app)  # before scoping: anonymous users are sent to log in, not given a 404
+    scoping.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.admin.blueprint import bp as admin_bp
+    from portal.auth.blueprint import bp as auth_bp
+    from portal.home.blueprint import bp as home_bp
+    from tenants.blueprint import bp as tenants_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(home_bp)
+    app.register_blueprint(tenants_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def _register_cli(app: Flask) -> None:
+    from portal.cli import demo_command, translate_group, users_group
+    from tenants.cli import tenants_group
+
+    app.cli.add_command(users_group)
+    app.cli.add_command(tenants_group)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(translate_group)

@@ -1,0 +1,1 @@
+"""Administration: accounts, role assignments and the organization registry."""

@@ -1,0 +1,127 @@
+"""Writes of the accounts module. They flush; the request (or CLI command) commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from flask import current_app
+from flask_babel import gettext as _
+import sqlalchemy as sa
+
+from portal.auth.models import User
+from portal.auth.queries import find_by_login_or_email
+from portal.clock import utcnow
+from portal.extensions import db
+from tenants.models import Municipality, Organization, Region, Role, RoleAssignment
+
+
+class LoginOutcome(Enum):
+    OK = "ok"
+    BAD_CREDENTIALS = "bad_credentials"
+    LOCKED = "locked"
+    INACTIVE = "inactive"
+
+
+@dataclass
+class LoginResult:
+    outcome: LoginOutcome
+    user: User | None = None
+    minutes_left: int = 0
+
+
+def authenticate(identifier: str, password: str) -> LoginResult:
+    """Check a login attempt, counting failures and locking the account after too many."""
+    user = find_by_login_or_email(identifier)
+    if user is None:
+        return LoginResult(LoginOutcome.BAD_CREDENTIALS)
+    now = utcnow()
+    if user.locked_until and user.locked_until > now:
+        minutes = int((user.locked_until - now).total_seconds() // 60) + 1
+        return LoginResult(LoginOutcome.LOCKED, minutes_left=minutes)
+    if not user.check_password(password):
+        user.failed_logins += 1
+        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+            user.locked_until = now + current_app.config["LOGIN_LOCKOUT"]
+            user.failed_logins = 0
+        db.session.flush()
+        return LoginResult(LoginOutcome.BAD_CREDENTIALS)
+    if not user.active:
+        return LoginResult(LoginOutcome.INACTIVE)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    db.session.flush()
+    return LoginResult(LoginOutcome.OK, user)
+
+
+def set_password(user: User, password: str) -> None:
+    """Replace the password (which also voids outstanding set-password links)."""
+    user.set_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    db.session.flush()
+
+
+class AccountError(ValueError):
+    """A user-facing problem with an account operation (message already translated)."""
+
+
+def create_user(login: str, full_name: str = "", email: str | None = None) -> User:
+    """Create an active account without a password (it is set through a one-time link)."""
+    login = login.strip()
+    if not login:
+        raise AccountError(_("The login must not be empty."))
+    email = (email or "").strip() or None
+    clash = sa.or_(sa.func.lower(User.login) == login.lower(),
+                   sa.func.lower(User.email) == login.lower())
+    if email:
+        clash = sa.or_(clash, sa.func.lower(User.email) == email.lower(),
+                       sa.func.lower(User.login) == email.lower())
+    if db.session.scalar(sa.select(sa.func.count()).select_from(User).where(clash)):
+        raise AccountError(_("The login or e-mail is already taken by another account."))
+    user = User(login=login, full_name=full_name.strip(), email=email)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def scope_for_role(role: Role, code: str | None) -> dict[str, int | None]:
+    """Turn a tenant code into the scope column of a role assignment.
+
+    Raises ``LookupError`` when the code names no tenant of the level the role works at.
+    """
+    model = {Role.REGIONAL: Region, Role.MUNICIPAL: Municipality,
+             Role.CURATOR: Organization, Role.HEAD: Organization}.get(role)
+    if model is None:
+        return {}
+    tenant = db.session.scalars(db.select(model).where(model.code == (code or "").strip())).first()
+    if tenant is None:
+        raise LookupError(code)
+    column = {Region: "region_id", Municipality: "municipality_id",
+              Organization: "organization_id"}[model]
+    return {column: tenant.id}
+
+
+def assign_role(user: User, role: Role, code: str | None = None) -> RoleAssignment:
+    """Give ``user`` ``role`` over the tenant with ``code``; idempotent."""
+    scope = scope_for_role(role, code)
+    for existing in user.role_assignments:
+        if existing.role == role and all(getattr(existing, k) == v for k, v in scope.items()):
+            return existing
+    assignment = RoleAssignment(role=role, **scope)
+    user.role_assignments.append(assignment)
+    db.session.flush()
+    return assignment
+
+
+def remove_role(user: User, assignment: RoleAssignment) -> None:
+    """Withdraw one of the user's role assignments."""
+    user.role_assignments.remove(assignment)
+    db.session.flush()
+
+
+def set_active(user: User, active: bool) -> None:
+    """Deactivate (or reactivate) an account; deactivated users cannot log in."""
+    user.active = active
+    db.session.flush()

@@ -1,0 +1,127 @@
+"""Command-line interface: ``flask --app wsgi users|demo|translate ...``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from flask_babel import gettext as _
+
+from portal import demo
+from portal.auth import operations as accounts
+from portal.auth.queries import find_by_login_or_email
+from portal.auth.tokens import set_password_url
+from portal.extensions import db
+from tenants.models import Role
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "portal" / "translations"
+POT_FILE = ROOT / "messages.pot"
+
+
+@click.group("users")
+def users_group():
+    """Manage user accounts."""
+
+
+@users_group.command("create")
+@click.option("--login", required=True, help="Login name.")
+@click.option("--role", "role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--scope", "scope_code", default=None,
+              help="Code of the region, municipality or organization (not for admin).")
+@click.option("--name", "full_name", default="", help="Full name.")
+@click.option("--email", default=None, help="E-mail address.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def create_user_command(login, role, scope_code, full_name, email, password_stdin):
+    """Create an account (or add a role to an existing one) and print a set-password link."""
+    role = Role(role)
+    if role is not Role.ADMIN and not scope_code:
+        raise click.UsageError(_("--scope is required for the role %(role)s.", role=role.value))
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    if password is not None and len(password) < 8:
+        raise click.ClickException(_("The password must be at least %(n)d characters long.", n=8))
+    user = find_by_login_or_email(login)
+    try:
+        if user is None:
+            user = accounts.create_user(login, full_name, email)
+        accounts.assign_role(user, role, scope_code)
+    except accounts.AccountError as problem:
+        db.session.rollback()
+        raise click.ClickException(str(problem)) from problem
+    except LookupError as problem:
+        db.session.rollback()
+        raise click.ClickException(_("No tenant has the code %(code)s.", code=scope_code)) from problem
+    if password is not None:
+        accounts.set_password(user, password)
+    db.session.commit()
+    click.echo(_("Account %(login)s: role %(role)s.", login=user.login, role=role.value))
+    if password is None:
+        with _request_context():
+            click.echo(_("One-time link to set the password: %(link)s", link=set_password_url(user)))
+
+
+def _request_context():
+    from flask import current_app
+
+    return current_app.test_request_context(base_url=current_app.config["PORTAL_BASE_URL"])
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing (successfully) if data exists.")
+@with_appcontext
+def demo_command(if_empty: bool):
+    """Load the demo region into an empty database."""
+    if not demo.database_is_empty():
+        if if_empty:
+            click.echo(_("The database already has data; the demo region was not loaded."))
+            return
+        raise click.ClickException(_("The database is not empty; the demo loads only into an "
+                                     "empty database."))
+    demo.load_demo()
+    db.session.commit()
+    click.echo(_("The demo region has been loaded. Password of every demo account: %(pw)s",
+                 pw=demo.DEMO_PASSWORD))
+
+
+@click.group("translate")
+def translate_group():
+    """Maintain the translations (wraps pybabel)."""
+
+
+def _pybabel(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=ROOT)
+
+
+@translate_group.command("update")
+def translate_update():
+    """Extract messages and merge them into every catalogue."""
+    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "--no-location",
+             "--sort-output", "-o", str(POT_FILE), "portal", "tenants", "dashboards")
+    _pybabel("update", "-i", str(POT_FILE), "-d", str(TRANSLATIONS), "--no-fuzzy-matching",
+             "--ignore-obsolete", "-w", "100")
+    POT_FILE.unlink()
+    _fill_source_catalogue(TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po")
+    click.echo("Now translate the empty entries of the ru catalogue, then: flask translate compile")
+
+
+def _fill_source_catalogue(path: Path) -> None:
+    """Messages are written in English, so the en catalogue is the identity translation."""
+    from babel.messages.pofile import read_po, write_po
+
+    with path.open("rb") as handle:
+        catalogue = read_po(handle)
+    for message in catalogue:
+        if message.id and not message.string:
+            message.string = message.id
+    with path.open("wb") as handle:
+        write_po(handle, catalogue, width=100, sort_output=True)
+
+
+@translate_group.command("compile")
+def translate_compile():
+    """Compile the catalogues into .mo files."""
+    _pybabel("compile", "-d", str(TRANSLATIONS))

@@ -1,0 +1,55 @@
+"""Configuration read from the environment (twelve-factor style)."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+
+def _env_flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Production defaults; every value can be overridden through the environment."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY")  # None: create_app keeps one under instance/
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None: SQLite under instance/
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+
+    LANGUAGES = ("ru", "en")
+    BABEL_DEFAULT_LOCALE = "ru"
+    BABEL_DEFAULT_TIMEZONE = os.environ.get("PORTAL_TIMEZONE", "Europe/Moscow")
+
+    # Bootstrap and its JS are served by the portal itself: users sit in closed networks.
+    BOOTSTRAP_SERVE_LOCAL = True
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_flag("PORTAL_SECURE_COOKIES")
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+
+    # Accounts: lock a login after this many failed attempts in a row, for this long.
+    LOGIN_MAX_FAILURES = int(os.environ.get("PORTAL_LOGIN_MAX_FAILURES", "5"))
+    LOGIN_LOCKOUT = timedelta(minutes=int(os.environ.get("PORTAL_LOGIN_LOCKOUT_MINUTES", "15")))
+    SET_PASSWORD_LINK_MAX_AGE = timedelta(hours=int(os.environ.get("PORTAL_LINK_HOURS", "72")))
+    PASSWORD_MIN_LENGTH = 8
+
+
+class TestConfig(Config):
+    """Used by the test-suite: the database URL comes from the test set-up."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    PORTAL_BASE_URL = "http://localhost"

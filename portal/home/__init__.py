@@ -1,0 +1,1 @@
+"""The home page: what each role is responsible for."""

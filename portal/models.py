@@ -1,0 +1,4 @@
+"""Imports every model module, so the whole schema is registered in one place."""
+
+from portal.auth.models import User  # noqa: F401
+from tenants.models import Municipality, Organization, Region, RoleAssignment  # noqa: F401

@@ -1,0 +1,23 @@
+"""Template globals: the user's scope, the languages, Russian-aware number formatting."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+from flask_babel import format_decimal, get_locale
+
+from tenants.scoping import current_scope
+
+
+def init_app(app: Flask) -> None:
+    """Expose helpers every template may use."""
+
+    @app.context_processor
+    def _globals():
+        return {
+            "scope": current_scope,
+            "languages": current_app.config["LANGUAGES"],
+            "current_locale": lambda: str(get_locale()),
+        }
+
+    app.jinja_env.filters["number"] = lambda value: "—" if value is None else format_decimal(value)
+    app.jinja_env.policies["ext.i18n.trimmed"] = True

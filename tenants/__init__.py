@@ -1,0 +1,1 @@
+"""Tenants: the region → municipality → organization hierarchy, role assignments and scoping."""

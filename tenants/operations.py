@@ -1,0 +1,46 @@
+"""Writes to the tenant hierarchy. They flush; the request or CLI command commits."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+import sqlalchemy as sa
+
+from portal.clock import utcnow
+from portal.extensions import db
+from tenants.models import Organization, OrganizationType, Subordination
+
+
+class RegistryError(ValueError):
+    """A user-facing problem with a registry change (message already translated)."""
+
+
+def save_organization(org: Organization | None, *, code: str, name: str, short_name: str,
+                      org_type: OrganizationType, subordination: Subordination,
+                      municipality_id: int) -> Organization:
+    """Create (``org`` is None) or update an organization; codes stay unique."""
+    code = code.strip()
+    clash = db.session.scalar(
+        sa.select(Organization.id).where(Organization.code == code,
+                                         Organization.id != (org.id if org else -1))
+    )
+    if clash is not None:
+        raise RegistryError(_("The code %(code)s is already used by another organization.",
+                              code=code))
+    if org is None:
+        org = Organization(code=code)
+        db.session.add(org)
+    org.code = code
+    org.name = name.strip()
+    org.short_name = short_name.strip()
+    org.type = org_type
+    org.subordination = subordination
+    org.municipality_id = municipality_id
+    db.session.flush()
+    return org
+
+
+def set_organization_active(org: Organization, active: bool) -> None:
+    """Close or reopen an organization; closed ones keep their history, never deleted."""
+    org.is_active = active
+    org.closed_at = None if active else (org.closed_at or utcnow())
+    db.session.flush()

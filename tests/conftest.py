@@ -1,0 +1,185 @@
+"""Fixtures: one app per session on a real database, a rolled-back transaction per test.
+
+``PORTAL_TEST_DB=postgresql`` runs the same suite on a throwaway PostgreSQL cluster that
+the set-up starts itself; the default is an SQLite file. Under ``CI=true`` nothing that the
+suite needs may be missing: a missing server or browser fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask.globals import _cv_app, _cv_request
+from flask.testing import FlaskClient
+
+from portal import create_app
+from portal.config import TestConfig
+from portal.extensions import db
+from tests.factories import Factory
+from tests.pgcluster import PostgresUnavailable, ThrowawayPostgres
+
+BACKEND = os.environ.get("PORTAL_TEST_DB", "sqlite")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+CSRF_PATTERNS = (re.compile(r'name="csrf_token"[^>]*value="([^"]+)"'),
+                 re.compile(r'value="([^"]+)"[^>]*name="csrf_token"'))
+
+
+def missing(reason: str):
+    """Skip locally when something optional is missing; fail under CI, where nothing may be."""
+    if IN_CI:
+        pytest.fail(f"CI=true and {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+class SqliteDatabases:
+    backend = "sqlite"
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def new_database(self, name: str) -> str:
+        return f"sqlite:///{self.folder / (name + '.db')}"
+
+
+class PostgresDatabases:
+    backend = "postgresql"
+
+    def __init__(self, server: ThrowawayPostgres):
+        self.server = server
+
+    def new_database(self, name: str) -> str:
+        return self.server.create_database(name)
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory):
+    """Hands out empty databases on the backend under test."""
+    if BACKEND != "postgresql":
+        yield SqliteDatabases(tmp_path_factory.mktemp("sqlite"))
+        return
+    try:
+        server = ThrowawayPostgres().start()
+    except PostgresUnavailable as exc:  # no binaries: make test installs them
+        pytest.fail(f"PORTAL_TEST_DB=postgresql but {exc}", pytrace=False)
+    try:
+        yield PostgresDatabases(server)
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def app(databases, tmp_path_factory):
+    """The application on a migrated, empty database."""
+    from flask_migrate import upgrade
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = databases.new_database("portal_test")
+
+    os.environ["PORTAL_INSTANCE_PATH"] = str(tmp_path_factory.mktemp("instance"))
+    application = create_app(Config)
+    application.test_client_class = IsolatedClient
+    with application.app_context():
+        upgrade()
+        db.engine.dispose()
+    return application
+
+
+@pytest.fixture
+def database(app):
+    """An app context whose sessions all run inside one transaction rolled back at the end."""
+    with app.app_context():
+        engines = db.engines
+        engine = engines[None]
+        connection = engine.connect()
+        outer = connection.begin()
+        engines[None] = connection
+        try:
+            yield db
+        finally:
+            db.session.remove()
+            engines[None] = engine
+            outer.rollback()
+            connection.close()
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production.
+
+    Flask reuses an app context that is already pushed (the test's), which would share
+    ``g`` and the database session between requests. Pending test data is committed (to
+    a savepoint of the test transaction) first, and the test's session is expired after,
+    so assertions read what the request wrote.
+    """
+
+    def open(self, *args, **kwargs):
+        if _cv_app.get(None) is not None:
+            db.session.commit()
+        context = contextvars.copy_context()
+        response = context.run(self._open_in_fresh_context, *args, **kwargs)
+        if _cv_app.get(None) is not None:
+            db.session.expire_all()
+        return response
+
+    def _open_in_fresh_context(self, *args, **kwargs):
+        _cv_app.set(None)
+        _cv_request.set(None)
+        return super().open(*args, **kwargs)
+
+    def csrf_token(self, path: str = "/login") -> str:
+        """A valid CSRF token of this client's session, read from a rendered form."""
+        html = self.get(path).get_data(as_text=True)
+        for pattern in CSRF_PATTERNS:
+            match = pattern.search(html)
+            if match:
+                return match.group(1)
+        raise AssertionError(f"no CSRF token on {path}")
+
+    def login(self, user, password: str = Factory.PASSWORD):
+        response = self.post("/login", data={"login": user.login, "password": password,
+                                             "csrf_token": self.csrf_token("/login")})
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        return response
+
+    def post_form(self, path: str, data: dict | None = None, token_from: str = "/", **kwargs):
+        """POST with a valid CSRF token taken from ``token_from``."""
+        payload = dict(data or {})
+        payload.setdefault("csrf_token", self.csrf_token(token_from))
+        return self.post(path, data=payload, **kwargs)
+
+
+@pytest.fixture
+def client(app, database):
+    return app.test_client()
+
+
+@pytest.fixture
+def factory(database):
+    return Factory()
+
+
+@pytest.fixture
+def count_queries(database):
+    """Context manager counting the SQL statements run inside it (savepoints excluded)."""
+
+    @contextmanager
+    def counter():
+        statements: list[str] = []
+
+        def _record(_conn, _cursor, statement, *_args):
+            if not re.match(r"\s*(SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT)", statement, re.I):
+                statements.append(statement)
+
+        connection = db.engines[None]
+        sa.event.listen(connection, "before_cursor_execute", _record)
+        try:
+            yield statements
+        finally:
+            sa.event.remove(connection, "before_cursor_execute", _record)
+
+    return counter
