@@ -14,8 +14,9 @@ def select_locale() -> str:
     """The user's saved choice, then the session, then Accept-Language, then Russian."""
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
-        # CLI commands speak the language of the shell (LANG=en_US.UTF-8 → English).
-        lang = (os.environ.get("LANGUAGE") or os.environ.get("LANG") or "")[:2].lower()
+        # CLI commands speak PORTAL_LOCALE, else the shell's language (LANG=en_US.UTF-8).
+        lang = (os.environ.get("PORTAL_LOCALE") or os.environ.get("LANGUAGE")
+                or os.environ.get("LANG") or "")[:2].lower()
         return lang if lang in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale

@@ -25,6 +25,7 @@ from tests.factories import Factory
 from tests.pgcluster import PostgresUnavailable, ThrowawayPostgres
 
 BACKEND = os.environ.get("PORTAL_TEST_DB", "sqlite")
+os.environ["PORTAL_LOCALE"] = "ru"  # CLI messages in the default language, whatever LANG is
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CSRF_PATTERNS = (re.compile(r'name="csrf_token"[^>]*value="([^"]+)"'),
                  re.compile(r'value="([^"]+)"[^>]*name="csrf_token"'))
@@ -87,7 +88,9 @@ def app(databases, tmp_path_factory):
     with application.app_context():
         upgrade()
         db.engine.dispose()
-    return application
+    yield application
+    with application.app_context():
+        db.engine.dispose()  # close pooled connections before the server goes away
 
 
 @pytest.fixture

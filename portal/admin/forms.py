@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField, SubmitField
+from wtforms import EmailField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from tenants.models import ORGANIZATION_TYPE_LABELS, ROLE_LABELS, SUBORDINATION_LABELS
 
 
-def _choices(labels: dict) -> list[tuple[str, object]]:
-    return [(member.value, label) for member, label in labels.items()]
+def _choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(member.value, label) for member, label in labels.items()]
 
 
 class RoleForm(FlaskForm):

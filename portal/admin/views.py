@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
+from wtforms import SelectChoice
 
 from portal.admin import queries
 from portal.admin.forms import ActionForm, OrganizationForm, RoleForm, UserCreateForm
@@ -38,8 +39,9 @@ def user_new():
     form = UserCreateForm()
     if form.validate_on_submit():
         try:
-            account = accounts.create_user(form.login.data, form.full_name.data, form.email.data)
-            accounts.assign_role(account, Role(form.role.data), form.scope_code.data)
+            account = accounts.create_user_with_role(
+                form.login.data, form.full_name.data, form.email.data, Role(form.role.data),
+                form.scope_code.data)
         except accounts.AccountError as problem:
             form.login.errors.append(str(problem))
         except LookupError:
@@ -115,7 +117,8 @@ def organizations():
 
 
 def _save(form: OrganizationForm, org: Organization | None):
-    form.municipality_id.choices = queries.municipality_choices()
+    form.municipality_id.choices = [SelectChoice(mid, label)
+                                    for mid, label in queries.municipality_choices()]
     if form.validate_on_submit():
         try:
             org = registry.save_organization(

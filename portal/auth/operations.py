@@ -67,7 +67,7 @@ class AccountError(ValueError):
     """A user-facing problem with an account operation (message already translated)."""
 
 
-def create_user(login: str, full_name: str = "", email: str | None = None) -> User:
+def create_user(login: str, full_name: str | None = "", email: str | None = None) -> User:
     """Create an active account without a password (it is set through a one-time link)."""
     login = login.strip()
     if not login:
@@ -80,7 +80,7 @@ def create_user(login: str, full_name: str = "", email: str | None = None) -> Us
                        sa.func.lower(User.login) == email.lower())
     if db.session.scalar(sa.select(sa.func.count()).select_from(User).where(clash)):
         raise AccountError(_("The login or e-mail is already taken by another account."))
-    user = User(login=login, full_name=full_name.strip(), email=email)
+    user = User(login=login, full_name=(full_name or "").strip(), email=email)
     db.session.add(user)
     db.session.flush()
     return user
@@ -101,6 +101,16 @@ def scope_for_role(role: Role, code: str | None) -> dict[str, int | None]:
     column = {Region: "region_id", Municipality: "municipality_id",
               Organization: "organization_id"}[model]
     return {column: tenant.id}
+
+
+def create_user_with_role(login: str, full_name: str | None, email: str | None, role: Role,
+                          code: str | None) -> User:
+    """Create an account with its first role; checks the scope first, so a bad code writes
+    nothing (raises ``LookupError``), and a taken login raises :class:`AccountError`."""
+    scope_for_role(role, code)
+    user = create_user(login, full_name, email)
+    assign_role(user, role, code)
+    return user
 
 
 def assign_role(user: User, role: Role, code: str | None = None) -> RoleAssignment:
