@@ -93,6 +93,40 @@ def app(databases, tmp_path_factory):
         db.engine.dispose()  # close pooled connections before the server goes away
 
 
+@pytest.fixture(scope="session")
+def live_server(databases, tmp_path_factory):
+    """A real gunicorn on its own database with the demo region (see tests/live.py)."""
+    from tests.live import LiveServer
+
+    server = LiveServer(databases.new_database("portal_live"),
+                        tmp_path_factory.mktemp("live-instance")).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium driven by Playwright (its own browser downloads are not possible)."""
+    executable = "/usr/bin/chromium"
+    if not os.path.exists(executable):
+        missing("Debian's chromium is not installed (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=executable, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"],
+        )
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
 @pytest.fixture
 def database(app):
     """An app context whose sessions all run inside one transaction rolled back at the end."""
