@@ -7,7 +7,9 @@ resolved through the scoping helper (``tenants.scoping.url_argument``) and liste
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -16,6 +18,15 @@ from portal.extensions import db
 from tenants.models import (Municipality, Organization, OrganizationType, Region, Role,
                             RoleAssignment, Subordination)
 from portal.auth.models import User
+
+# Feature packages add their own tenant-owned objects: a module tests/isolation_<feature>.py
+# defines BUILDERS = {"<url argument>": build(factory, organization) -> object owned by it}.
+# The walk builds one object per organization of the world, so each object is exactly as
+# much in or out of scope as its organization.
+FEATURE_BUILDERS: dict = {}
+for _module in sorted(Path(__file__).parent.glob("isolation_*.py")):
+    FEATURE_BUILDERS.update(importlib.import_module(f"tests.{_module.stem}").BUILDERS)
+ORGANIZATIONS = ["org_a", "college_a", "org_a2", "org_b", "college_b"]
 
 # URL arguments that carry no tenant data: a value that cannot name a foreign object.
 NON_TENANT_ARGUMENTS = {"token": "not-a-valid-token", "filename": "css/bootstrap.min.css"}
@@ -57,6 +68,9 @@ def world(factory) -> World:
     o["user_b"] = factory.user(Role.CURATOR, o["org_b"], login="foreignuser-b",
                                full_name="FOREIGNPERSON-B")
     o["assignment_b"] = o["user_b"].role_assignments[0]
+    for argument, build in FEATURE_BUILDERS.items():
+        for org_name in ORGANIZATIONS:
+            o[f"{argument}:{org_name}"] = build(factory, o[org_name])
     w.users = {
         "regional": factory.user(Role.REGIONAL, o["region_a"]),
         "municipal": factory.user(Role.MUNICIPAL, o["mun_a1"]),
@@ -106,6 +120,21 @@ def _snapshot(acting: User) -> list:
     return sorted(rows, key=repr)
 
 
+def _argument_objects(arg: str) -> list[str] | None:
+    if arg in ARGUMENT_OBJECTS:
+        return ARGUMENT_OBJECTS[arg]
+    if arg in FEATURE_BUILDERS:
+        return [f"{arg}:{org}" for org in ORGANIZATIONS]
+    return None
+
+
+def _forbidden_for(role: str) -> set[str]:
+    names = set(FOREIGN) | set(OUT_OF_SCOPE[role])
+    for arg in FEATURE_BUILDERS:
+        names |= {f"{arg}:{org}" for org in ORGANIZATIONS if org in names}
+    return names
+
+
 def _urls_for(rule, forbidden: set[str], world: World):
     """Yield (url, names of forbidden objects in it) for every value combination."""
     from itertools import product
@@ -115,8 +144,8 @@ def _urls_for(rule, forbidden: set[str], world: World):
     for arg in args:
         if arg in NON_TENANT_ARGUMENTS:
             choices.append([(NON_TENANT_ARGUMENTS[arg], None)])
-        elif arg in ARGUMENT_OBJECTS:
-            names = [n for n in ARGUMENT_OBJECTS[arg] if n in forbidden]
+        elif _argument_objects(arg) is not None:
+            names = [n for n in _argument_objects(arg) if n in forbidden]
             choices.append([(getattr(world, n).id, n) for n in names])
         else:
             raise AssertionError(f"{rule.rule} takes <{arg}>, unknown to the isolation test: "
@@ -129,7 +158,7 @@ def _urls_for(rule, forbidden: set[str], world: World):
 
 @pytest.mark.parametrize("role", sorted(OUT_OF_SCOPE))
 def test_no_route_shows_or_changes_data_outside_the_scope(app, client, world, role):
-    forbidden = set(FOREIGN) | set(OUT_OF_SCOPE[role])
+    forbidden = _forbidden_for(role)
     markers = {n: _marker(getattr(world, n)) for n in forbidden - NAMES_VISIBLE.get(role, set())
                if _marker(getattr(world, n))}
     before = _snapshot(world.users[role])
