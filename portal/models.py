@@ -2,3 +2,5 @@
 
 from portal.auth.models import User  # noqa: F401
 from tenants.models import Municipality, Organization, Region, RoleAssignment  # noqa: F401
+from portal.reports.models import (  # noqa: F401
+    AuditEntry, Indicator, Period, Report, ReportValue, ValidationRule)

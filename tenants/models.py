@@ -99,6 +99,9 @@ class Region(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
     name: Mapped[str] = mapped_column(sa.String(255))
+    # Per-region setting: a submitted report needs the head's confirmation before review.
+    requires_head_confirmation: Mapped[bool] = mapped_column(default=False,
+                                                             server_default=sa.false())
 
     municipalities: Mapped[list[Municipality]] = relationship(
         back_populates="region", order_by="Municipality.name"

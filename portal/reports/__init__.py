@@ -1,0 +1,1 @@
+"""Quarterly monitoring reports: catalogue, periods, reports, validation, workflow, audit."""

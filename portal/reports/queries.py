@@ -1,0 +1,213 @@
+"""Reads of the reports module; tenant data always through the scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from portal.auth.models import User
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.reports.models import (AuditEntry, Indicator, Period, Report, ReportState,
+                                   ReportValue, ValidationRule)
+from portal.reports.periods import previous_quarter
+from tenants.models import Municipality, Organization, OrganizationType, Region, Subordination
+from tenants.scoping import Action, Scope, current_scope, scoped_select
+
+
+def indicators_for(org_type: OrganizationType, include_retired: bool = False) -> list[Indicator]:
+    """The catalogue rows an organization of this type reports, in form order."""
+    stmt = sa.select(Indicator).order_by(Indicator.position, Indicator.id)
+    if not include_retired:
+        stmt = stmt.where(Indicator.retired_at.is_(None))
+    return [i for i in db.session.scalars(stmt) if i.applies(org_type)]
+
+
+def all_indicators() -> list[Indicator]:
+    return list(db.session.scalars(sa.select(Indicator).order_by(Indicator.position)))
+
+
+def active_rules() -> list[ValidationRule]:
+    return list(db.session.scalars(sa.select(ValidationRule).where(ValidationRule.active)
+                                   .order_by(ValidationRule.id)))
+
+
+def report_for(org: Organization, period: Period) -> Report | None:
+    return db.session.scalars(sa.select(Report).filter_by(
+        organization_id=org.id, period_id=period.id)).first()
+
+
+def period_in_region(period: Period, org: Organization) -> bool:
+    """A period id from a URL must belong to the organization's own region."""
+    return period.region_id == org.municipality.region_id
+
+
+def previous_period(period: Period) -> Period | None:
+    year, quarter = previous_quarter(period.year, period.quarter)
+    return db.session.scalars(sa.select(Period).filter_by(
+        region_id=period.region_id, year=year, quarter=quarter)).first()
+
+
+def values_of(report: Report | None) -> dict[str, ReportValue]:
+    if report is None:
+        return {}
+    rows = db.session.execute(
+        sa.select(Indicator.code, ReportValue).join(ReportValue.indicator)
+        .where(ReportValue.report_id == report.id)).all()
+    return {code: value for code, value in rows}
+
+
+def previous_values(org: Organization, period: Period) -> dict[str, Decimal]:
+    """The organization's numbers of the previous quarter (empty if it did not report)."""
+    before = previous_period(period)
+    if before is None:
+        return {}
+    rows = db.session.execute(
+        sa.select(Indicator.code, ReportValue.value)
+        .join(ReportValue.indicator).join(ReportValue.report)
+        .where(Report.organization_id == org.id, Report.period_id == before.id,
+               ReportValue.value.is_not(None))).all()
+    return {code: value for code, value in rows}
+
+
+def periods_of(region_id: int, scope: Scope | None = None) -> list[Period]:
+    stmt = scoped_select(Period, scope=scope).where(Period.region_id == region_id)
+    return list(db.session.scalars(stmt.order_by(Period.year.desc(), Period.quarter.desc())))
+
+
+def history(report: Report) -> list[AuditEntry]:
+    stmt = (sa.select(AuditEntry).where(AuditEntry.report_id == report.id)
+            .options(sa.orm.joinedload(AuditEntry.user))
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()))
+    return list(db.session.scalars(stmt))
+
+
+# -- the municipal status page ---------------------------------------------------------------
+
+STATUS_NOT_STARTED = "not_started"
+STATUS_LATE = "late"
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    organization: Organization
+    report_id: int | None
+    state: ReportState | None
+    updated_at: datetime | None
+    updated_by: str | None
+    first_submitted_at: datetime | None
+    review_comment: str
+
+    @property
+    def submitted(self) -> bool:
+        return self.first_submitted_at is not None
+
+    def status(self, deadline: date, today: date) -> str:
+        """not_started, draft, submitted, late, accepted, returned, awaiting_head."""
+        if self.state is None:
+            return STATUS_LATE if today > deadline else STATUS_NOT_STARTED
+        if self.state is ReportState.DRAFT and today > deadline:
+            return STATUS_LATE
+        return self.state.value
+
+    def on_time(self, deadline: date) -> bool:
+        return self.submitted and self.first_submitted_at.date() <= deadline
+
+
+@dataclass(frozen=True)
+class StatusSummary:
+    expected: int
+    submitted: int
+    on_time: int
+    accepted: int
+
+    @property
+    def completeness(self) -> float | None:
+        return None if not self.expected else self.submitted / self.expected * 100
+
+    @property
+    def timeliness(self) -> float | None:
+        return None if not self.expected else self.on_time / self.expected * 100
+
+
+def status_rows(period: Period, *, municipality: Municipality | None = None,
+                regional_only: bool = False, org_type: OrganizationType | None = None,
+                scope: Scope | None = None) -> list[StatusRow]:
+    """Every expected (active, visible) organization with its report state — one query."""
+    editor = aliased(User)
+    stmt = (
+        scoped_select(Organization, Action.VIEW, scope)
+        .join(Municipality)
+        .outerjoin(Report, sa.and_(Report.organization_id == Organization.id,
+                                   Report.period_id == period.id))
+        .outerjoin(editor, editor.id == Report.updated_by_id)
+        .add_columns(Report.id, Report.state, Report.updated_at, editor.full_name,
+                     Report.first_submitted_at, Report.review_comment)
+        .where(Organization.is_active, Municipality.region_id == period.region_id)
+        .options(sa.orm.contains_eager(Organization.municipality))
+        .order_by(Municipality.name, Organization.name)
+    )
+    if municipality is not None:
+        stmt = stmt.where(Organization.municipality_id == municipality.id,
+                          Organization.subordination == Subordination.MUNICIPAL)
+    if regional_only:
+        stmt = stmt.where(Organization.subordination == Subordination.REGIONAL)
+    if org_type is not None:
+        stmt = stmt.where(Organization.type == org_type)
+    return [StatusRow(org, rid, state, updated, who, first, comment or "")
+            for org, rid, state, updated, who, first, comment in db.session.execute(stmt)]
+
+
+def summarize(rows: list[StatusRow], period: Period) -> StatusSummary:
+    """Counts for the top of the status page; closed organizations are never expected."""
+    return StatusSummary(
+        expected=len(rows),
+        submitted=sum(r.submitted for r in rows),
+        on_time=sum(r.on_time(period.deadline) for r in rows),
+        accepted=sum(r.state is ReportState.ACCEPTED for r in rows),
+    )
+
+
+def today() -> date:
+    return utcnow().date()
+
+
+# -- the curator home ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DueItem:
+    organization: Organization
+    period: Period
+    report: Report | None
+
+
+def due_for(orgs: list[Organization]) -> list[DueItem]:
+    """Open periods of each organization's region with its report (two queries)."""
+    if not orgs:
+        return []
+    region_ids = {o.municipality.region_id for o in orgs}
+    periods = list(db.session.scalars(
+        sa.select(Period).where(Period.region_id.in_(region_ids), Period.is_open)
+        .order_by(Period.year.desc(), Period.quarter.desc())))
+    reports = {(r.organization_id, r.period_id): r for r in db.session.scalars(
+        sa.select(Report).where(Report.organization_id.in_([o.id for o in orgs]),
+                                Report.period_id.in_([p.id for p in periods] or [-1])))}
+    return [DueItem(o, p, reports.get((o.id, p.id))) for o in orgs for p in periods
+            if p.region_id == o.municipality.region_id]
+
+
+def returned_reports(orgs: list[Organization]) -> list[Report]:
+    if not orgs:
+        return []
+    return list(db.session.scalars(
+        sa.select(Report).where(Report.organization_id.in_([o.id for o in orgs]),
+                                Report.state == ReportState.RETURNED)
+        .options(sa.orm.joinedload(Report.period)).order_by(Report.updated_at.desc())))
+
+
+def region_of_scope(scope: Scope | None = None) -> list[Region]:
+    return list(db.session.scalars(scoped_select(Region, scope=scope)))
