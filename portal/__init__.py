@@ -77,12 +77,14 @@ def _register_blueprints(app: Flask) -> None:
     from portal.admin.blueprint import bp as admin_bp
     from portal.auth.blueprint import bp as auth_bp
     from portal.home.blueprint import bp as home_bp
+    from portal.reports.blueprint import bp as reports_bp
     from tenants.blueprint import bp as tenants_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(tenants_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(reports_bp)
 
 
 def _register_cli(app: Flask) -> None:

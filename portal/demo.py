@@ -6,7 +6,9 @@ import sqlalchemy as sa
 
 from portal.auth import operations as accounts
 from portal.auth.models import User
+from portal.clock import utcnow
 from portal.extensions import db
+from portal.reports.demo import load_reports
 from tenants.models import Municipality, Organization, OrganizationType, Region, Role, Subordination
 
 DEMO_PASSWORD = "demo2026"
@@ -90,3 +92,4 @@ def load_demo() -> None:
         user.set_password(DEMO_PASSWORD)
         accounts.assign_role(user, role, scope_code)
     db.session.flush()
+    load_reports(region, utcnow().date())

@@ -20,4 +20,11 @@ def init_app(app: Flask) -> None:
         }
 
     app.jinja_env.filters["number"] = lambda value: "—" if value is None else format_decimal(value)
+    app.jinja_env.filters["org_type_label"] = _org_type_label
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+
+
+def _org_type_label(value: str) -> str:
+    from tenants.models import OrganizationType
+
+    return OrganizationType(value).label

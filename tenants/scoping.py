@@ -138,10 +138,10 @@ class Scope:
         return sa.or_(*clauses) if clauses else sa.false()
 
     def regions(self, action: Action = Action.VIEW) -> Predicate:
-        """Predicate on :class:`Region` rows: only regional coordinators see a region."""
+        """Predicate on :class:`Region` rows: only regional coordinators see (and run) a region."""
         if self.is_admin:
             return sa.true()
-        if action not in (Action.VIEW, Action.REVIEW) or not self.region_ids:
+        if action not in (Action.VIEW, Action.REVIEW, Action.MANAGE) or not self.region_ids:
             return sa.false()
         return Region.id.in_(self.region_ids)
 

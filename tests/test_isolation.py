@@ -28,8 +28,16 @@ for _module in sorted(Path(__file__).parent.glob("isolation_*.py")):
     FEATURE_BUILDERS.update(importlib.import_module(f"tests.{_module.stem}").BUILDERS)
 ORGANIZATIONS = ["org_a", "college_a", "org_a2", "org_b", "college_b"]
 
-# URL arguments that carry no tenant data: a value that cannot name a foreign object.
-NON_TENANT_ARGUMENTS = {"token": "not-a-valid-token", "filename": "css/bootstrap.min.css"}
+def _any_indicator_id() -> int:
+    from portal.reports.models import Indicator
+
+    return db.session.scalars(sa.select(Indicator.id).order_by(Indicator.id.desc())).first()
+
+
+# URL arguments that carry no tenant data: a value (or a function giving one) that cannot
+# name a foreign object. The indicator catalogue is shared by all regions.
+NON_TENANT_ARGUMENTS = {"token": "not-a-valid-token", "filename": "css/bootstrap.min.css",
+                        "indicator_id": _any_indicator_id}
 ALLOWED_REFUSALS = {400, 403, 404, 405}
 
 
@@ -143,7 +151,8 @@ def _urls_for(rule, forbidden: set[str], world: World):
     choices = []
     for arg in args:
         if arg in NON_TENANT_ARGUMENTS:
-            choices.append([(NON_TENANT_ARGUMENTS[arg], None)])
+            value = NON_TENANT_ARGUMENTS[arg]
+            choices.append([(value() if callable(value) else value, None)])
         elif _argument_objects(arg) is not None:
             names = [n for n in _argument_objects(arg) if n in forbidden]
             choices.append([(getattr(world, n).id, n) for n in names])

@@ -28,6 +28,11 @@ def _is_public(endpoint: str | None) -> bool:
     return bool(getattr(view, _PUBLIC_ATTR, False))
 
 
+def local_path(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, None otherwise (no open redirects)."""
+    return _safe_next(target)
+
+
 def _safe_next(target: str | None) -> str | None:
     # Only local paths: an open redirect would let a phishing link bounce through us.
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:

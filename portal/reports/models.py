@@ -66,6 +66,14 @@ def _localized(ru: str, en: str) -> str:
     return en if str(get_locale() or "ru") == "en" else ru
 
 
+def section_label(code: str) -> str:
+    """The name of a form section in the user's language."""
+    from portal.reports.catalogue import SECTIONS
+
+    ru, en = SECTIONS.get(code, (code, code))
+    return _localized(ru, en)
+
+
 class Indicator(db.Model):
     """One quarterly indicator of the catalogue (DOMAIN.md §7); codes never change."""
 
@@ -85,6 +93,11 @@ class Indicator(db.Model):
     max_value: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 4))
     retired_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def is_subitem(self) -> bool:
+        """Shown indented under the line it details ("of them…", breakdowns)."""
+        return self.breakdown is not None or self.label_en.startswith("of them")
 
     def applies(self, org_type: OrganizationType) -> bool:
         return org_type.value in (self.applies_to or [])
@@ -260,6 +273,8 @@ class AuditEntry(db.Model):
     note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     user: Mapped[User | None] = relationship()
+    organization: Mapped[Organization] = relationship()
+    report: Mapped[Report | None] = relationship()
 
 
 def _regions_in_scope(scope: Scope):

@@ -31,6 +31,13 @@ class ConflictError(ReportError):
     """Somebody else saved the report since this form was opened."""
 
 
+class AlreadySubmitted(ReportError):
+    """The report is already on its way: a repeated submit (double click) changes nothing."""
+
+
+SUBMITTED_STATES = (ReportState.SUBMITTED, ReportState.AWAITING_HEAD, ReportState.ACCEPTED)
+
+
 class SubmissionBlocked(ReportError):
     """Submission refused by validation; ``outcome`` lists the problems."""
 
@@ -147,8 +154,8 @@ def _transition(report: Report, new_state: ReportState, user: Any, note: str = "
 
 def submit(report: Report, user: Any, expected_version: int | None = None) -> ReportState:
     """Curator submits: validation must pass; the head confirms first where the region asks."""
-    if report.state in (ReportState.SUBMITTED, ReportState.AWAITING_HEAD, ReportState.ACCEPTED):
-        raise ReportError(_("The report has already been submitted."))
+    if report.state in SUBMITTED_STATES:
+        raise AlreadySubmitted(_("The report has already been submitted."))
     _check_editable(report, expected_version)
     outcome = validate(report, for_submission=True)
     if outcome.errors:

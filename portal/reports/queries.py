@@ -211,3 +211,12 @@ def returned_reports(orgs: list[Organization]) -> list[Report]:
 
 def region_of_scope(scope: Scope | None = None) -> list[Region]:
     return list(db.session.scalars(scoped_select(Region, scope=scope)))
+
+
+def reviewable_ids(rows: list[StatusRow], scope: Scope | None = None) -> set[int]:
+    """Which of the listed organizations the user may accept or return (one query)."""
+    ids = [r.organization.id for r in rows]
+    if not ids:
+        return set()
+    stmt = scoped_select(Organization, Action.REVIEW, scope).where(Organization.id.in_(ids))
+    return set(db.session.scalars(stmt.with_only_columns(Organization.id)))

@@ -1,0 +1,88 @@
+"""The regional centre's controls: reporting periods and the indicator catalogue."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from wtforms import SelectChoice
+
+from portal.admin.forms import ActionForm
+from portal.extensions import db
+from portal.reports import operations, queries
+from portal.reports.catalogue import SECTIONS
+from portal.reports.forms import IndicatorForm, PeriodForm
+from portal.reports.models import UNIT_LABELS, Indicator, Period, Unit, section_label
+from tenants.models import Region
+from tenants.scoping import Action, allows, current_scope, require
+
+
+def periods(region: Region):
+    """The region's quarters; its regional coordinator opens and closes them."""
+    form = PeriodForm()
+    can_manage = allows(Action.MANAGE, region)
+    if form.validate_on_submit():
+        require(Action.MANAGE, region)
+        try:
+            period = operations.open_period(region, form.year.data, form.quarter.data,
+                                            form.opens_on.data, form.deadline.data)
+        except operations.ReportError as problem:
+            db.session.rollback()
+            flash(str(problem), "danger")
+        else:
+            flash(_("The period %(label)s is open.", label=period.label), "success")
+            return redirect(url_for("reports.periods", region_id=region.id))
+    return render_template("reports/periods.html", region=region, form=form,
+                           periods=queries.periods_of(region.id), can_manage=can_manage,
+                           action_form=ActionForm())
+
+
+def toggle_period(period: Period):
+    """Close an open period or reopen a closed one."""
+    require(Action.MANAGE, period)
+    if ActionForm().validate_on_submit():
+        if period.is_open:
+            operations.close_period(period)
+            flash(_("The period %(label)s is closed.", label=period.label), "success")
+        else:
+            operations.open_period(period.region, period.year, period.quarter)
+            flash(_("The period %(label)s is open.", label=period.label), "success")
+    return redirect(url_for("reports.periods", region_id=period.region_id))
+
+
+def catalogue():
+    """The indicator catalogue; the regional centre adds and retires indicators."""
+    form = IndicatorForm()
+    form.section.choices = [SelectChoice(code, section_label(code)) for code in SECTIONS]
+    scope = current_scope()
+    can_manage = scope.is_admin or bool(scope.region_ids)
+    if form.validate_on_submit():
+        if not can_manage:
+            abort(403)
+        if db.session.scalar(db.select(Indicator.id).filter_by(code=form.code.data)):
+            form.code.errors.append(_("An indicator with this code already exists."))
+        else:
+            _add_indicator(form)
+            flash(_("The indicator has been added."), "success")
+            return redirect(url_for("reports.catalogue"))
+    return render_template("reports/catalogue.html", indicators=queries.all_indicators(),
+                           form=form, can_manage=can_manage, action_form=ActionForm(),
+                           unit_labels=UNIT_LABELS)
+
+
+def _add_indicator(form: IndicatorForm) -> None:
+    unit = Unit(form.unit.data)
+    low, high = {Unit.COUNT: (0, None), Unit.PERCENT: (0, 100), Unit.SCORE: (1, 10)}[unit]
+    last = max((i.position for i in queries.all_indicators()), default=0)
+    db.session.add(Indicator(
+        code=form.code.data, label_ru=form.label_ru.data, label_en=form.label_en.data,
+        unit=unit, section=form.section.data, applies_to=list(form.applies_to.data),
+        type_labels={}, position=last + 10, min_value=low, max_value=high))
+    db.session.flush()
+
+
+def retire(indicator: Indicator):
+    require(Action.MANAGE, indicator)
+    if ActionForm().validate_on_submit():
+        operations.retire_indicator(indicator)
+        flash(_("The indicator has been retired; its history is kept."), "success")
+    return redirect(url_for("reports.catalogue"))

@@ -1,0 +1,47 @@
+"""Forms of the reports module (the value grid itself is built from the catalogue)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (DateField, IntegerField, SelectChoice, SelectField, SelectMultipleField,
+                     StringField, SubmitField, TextAreaField)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from portal.reports.models import UNIT_LABELS
+from tenants.models import ORGANIZATION_TYPE_LABELS
+
+
+class CommentForm(FlaskForm):
+    """Return or reopen a report: the comment is required."""
+
+    comment = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=2000)])
+    submit = SubmitField(_l("Send"))
+
+
+class PeriodForm(FlaskForm):
+    year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(2020, 2100)])
+    quarter = SelectField(_l("Quarter"), coerce=int,
+                          choices=[SelectChoice(q, label) for q, label in
+                                   [(1, "I"), (2, "II"), (3, "III"), (4, "IV")]])
+    opens_on = DateField(_l("Opening date"), validators=[Optional()],
+                         description=_l("Default: the first day of the quarter's last month."))
+    deadline = DateField(_l("Deadline"), validators=[Optional()],
+                         description=_l("Default: the 10th day after the quarter ends."))
+    submit = SubmitField(_l("Open the period"))
+
+
+class IndicatorForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[
+        DataRequired(), Length(max=64),
+        Regexp(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)?$",
+               message=_l("Latin lower-case letters, digits and underscores only."))])
+    label_ru = StringField(_l("Name in Russian"), validators=[DataRequired(), Length(max=500)])
+    label_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=500)])
+    unit = SelectField(_l("Unit"), choices=[SelectChoice(u.value, label)
+                                             for u, label in UNIT_LABELS.items()])
+    section = SelectField(_l("Section"), choices=[])  # labels in the user's language, per request
+    applies_to = SelectMultipleField(
+        _l("Organization types"), validators=[DataRequired()],
+        choices=[SelectChoice(t.value, label) for t, label in ORGANIZATION_TYPE_LABELS.items()])
+    submit = SubmitField(_l("Add the indicator"))

@@ -1,0 +1,56 @@
+"""Who reported: the municipal status page and its regional counterpart."""
+
+from __future__ import annotations
+
+from flask import abort, render_template, request
+
+from portal.reports import queries
+from portal.reports.forms import CommentForm
+from portal.reports.models import Period
+from tenants.models import Municipality, OrganizationType, Region
+
+STATUS_FILTERS = ["not_started", "draft", "awaiting_head", "submitted", "late", "accepted",
+                  "returned"]
+
+
+def _org_type() -> OrganizationType | None:
+    try:
+        return OrganizationType(request.args.get("type", ""))
+    except ValueError:
+        return None
+
+
+def _render(template: str, period: Period, rows, **context):
+    today = queries.today()
+    wanted = request.args.get("status", "")
+    shown = [r for r in rows if not wanted or r.status(period.deadline, today) == wanted]
+    return render_template(
+        template, period=period, rows=shown, summary=queries.summarize(rows, period),
+        reviewable=queries.reviewable_ids(shown),
+        today=today, types=list(OrganizationType), selected_type=_org_type(),
+        statuses=STATUS_FILTERS, selected_status=wanted, comment_form=CommentForm(),
+        periods=queries.periods_of(period.region_id), **context)
+
+
+def municipal_status(municipality: Municipality, period: Period):
+    """Every expected organization of the municipality with the state of its report."""
+    if period.region_id != municipality.region_id:
+        abort(404)
+    rows = queries.status_rows(period, municipality=municipality, org_type=_org_type())
+    return _render("reports/status.html", period, rows, municipality=municipality)
+
+
+def regional_status(region: Region, period: Period):
+    """Completeness per municipality and the regionally subordinate organizations."""
+    if period.region_id != region.id:
+        abort(404)
+    all_rows = queries.status_rows(period, org_type=_org_type())
+    by_municipality: dict[int, list] = {}
+    for row in all_rows:
+        if row.organization.subordination.value == "municipal":
+            by_municipality.setdefault(row.organization.municipality_id, []).append(row)
+    summaries = [(rows[0].organization.municipality, queries.summarize(rows, period))
+                 for rows in by_municipality.values()]
+    regional_rows = [r for r in all_rows if r.organization.subordination.value == "regional"]
+    return _render("reports/status_region.html", period, regional_rows, region=region,
+                   municipal_summaries=summaries, total=queries.summarize(all_rows, period))

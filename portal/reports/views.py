@@ -1,0 +1,157 @@
+"""The report of one organization for one period: the form, the workflow, the history."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.auth.gate import local_path
+from portal.reports import operations, queries
+from portal.reports.derived import DERIVED
+from portal.reports.forms import CommentForm
+from portal.reports.models import UNIT_LABELS, Period, Report, ReportState, section_label
+from portal.reports.values import parse_number
+from portal.reports.validation import Outcome
+from tenants.models import Organization
+from tenants.scoping import Action, allows, require
+
+VALUE_PREFIX, EXPLANATION_PREFIX = "v:", "x:"
+
+
+def _period_of(organization: Organization, period: Period) -> Period:
+    if not queries.period_in_region(period, organization):
+        abort(404)  # a period of another region is not this organization's business
+    return period
+
+
+def _posted_cells() -> dict[str, str]:
+    return {key[len(VALUE_PREFIX):]: value for key, value in request.form.items()
+            if key.startswith(VALUE_PREFIX)}
+
+
+def _posted_explanations() -> dict[str, str]:
+    return {key[len(EXPLANATION_PREFIX):]: value for key, value in request.form.items()
+            if key.startswith(EXPLANATION_PREFIX)}
+
+
+def form(organization: Organization, period: Period):
+    """Show the report (editable for the curator while draft or returned) and save it."""
+    _period_of(organization, period)
+    report = queries.report_for(organization, period)
+    outcome = operations.validate(report) if report is not None else Outcome()
+    typed: dict[str, str] | None = None
+    status = 200
+    if request.method == "POST":
+        require(Action.EDIT, organization)
+        typed = _posted_cells()
+        try:
+            outcome, status = _save_or_submit(organization, period, typed), 200
+        except operations.AlreadySubmitted as done:
+            flash(str(done), "info")  # a double-click: the first click did the work
+            return redirect(url_for("reports.form", org_id=organization.id, period_id=period.id))
+        except operations.SubmissionBlocked as blocked:
+            # The draft itself was saved (submit validates before changing anything): keep it.
+            outcome, status = blocked.outcome, 200
+            flash(str(blocked), "danger")
+        except operations.ReportError as problem:
+            flash(str(problem), "danger")
+            status = 409 if isinstance(problem, operations.ConflictError) else 400
+        else:
+            return redirect(url_for("reports.form", org_id=organization.id, period_id=period.id))
+        report = queries.report_for(organization, period)
+    return render_template("reports/form.html", **_form_context(
+        organization, period, report, outcome, typed)), status
+
+
+def _save_or_submit(organization, period, typed) -> Outcome:
+    report = operations.ensure_report(organization, period)
+    if request.form.get("action") == "submit" and report.state in operations.SUBMITTED_STATES:
+        raise operations.AlreadySubmitted(_("The report has already been submitted."))
+    version = request.form.get("version", type=int)
+    outcome = operations.save_values(
+        report, typed, user=current_user, source="form", expected_version=version,
+        comment=request.form.get("comment", ""), explanations=_posted_explanations())
+    if request.form.get("action") == "submit":
+        state = operations.submit(report, current_user)
+        flash(_("The report has been submitted.") if state is ReportState.SUBMITTED
+              else _("The report has been sent to the head for confirmation."), "success")
+    else:
+        flash(_("The draft has been saved.") if not outcome.errors else
+              _("The draft has been saved, but it has errors to correct before submitting."),
+              "warning" if outcome.errors else "success")
+    return outcome
+
+
+def _form_context(organization, period, report, outcome, typed) -> dict:
+    indicators = queries.indicators_for(organization.type)
+    stored = {code: v.raw for code, v in queries.values_of(report).items()}
+    values = {**stored, **(typed or {})}
+    sections: dict[str, list] = {}
+    for indicator in indicators:
+        sections.setdefault(indicator.section, []).append(indicator)
+    editable = (report is None or report.editable) and allows(Action.EDIT, organization) \
+        and (period.is_open or (report is not None and report.state is ReportState.RETURNED))
+    return {
+        "organization": organization, "period": period, "report": report, "outcome": outcome,
+        "sections": [(code, section_label(code), items) for code, items in sections.items()],
+        "values": values, "previous": queries.previous_values(organization, period),
+        "derived": DERIVED, "editable": editable, "unit_labels": UNIT_LABELS,
+        "derived_spec": [{"code": d.code, "numerator": d.numerator, "denominator": d.denominator,
+                          "scale": d.scale, "unit": d.unit} for d in DERIVED],
+        "derived_values": {d.code: d.compute(_numbers(values)) for d in DERIVED},
+        "can_confirm": report is not None and report.state is ReportState.AWAITING_HEAD
+        and allows(Action.CONFIRM, organization),
+        "can_review": report is not None and allows(Action.REVIEW, organization),
+        "comment_form": CommentForm(), "explanations": (report.explanations if report else {}),
+        "labels": {i.code: i.label(organization.type) for i in indicators},
+    }
+
+
+def _numbers(values: dict[str, str]) -> dict:
+    parsed = {code: parse_number(raw or "") for code, raw in values.items()}
+    return {code: number for code, number in parsed.items() if number is not None}
+
+
+def _workflow(report: Report, action: Action, apply, success: str):
+    require(action, report.organization)
+    try:
+        apply()
+    except operations.ReportError as problem:
+        flash(str(problem), "danger")
+    else:
+        flash(success, "success")
+    return redirect(local_path(request.form.get("next")) or url_for(
+        "reports.form", org_id=report.organization_id, period_id=report.period_id))
+
+
+def confirm(report: Report):
+    return _workflow(report, Action.CONFIRM, lambda: operations.confirm(report, current_user),
+                     _("The report has been confirmed and submitted."))
+
+
+def accept(report: Report):
+    return _workflow(report, Action.REVIEW, lambda: operations.accept(report, current_user),
+                     _("The report has been accepted."))
+
+
+def return_report(report: Report):
+    form = CommentForm()
+    action = Action.CONFIRM if report.state is ReportState.AWAITING_HEAD and \
+        allows(Action.CONFIRM, report.organization) else Action.REVIEW
+    return _workflow(report, action,
+                     lambda: operations.return_report(report, current_user, form.comment.data),
+                     _("The report has been returned for correction."))
+
+
+def reopen(report: Report):
+    form = CommentForm()
+    return _workflow(report, Action.REVIEW,
+                     lambda: operations.reopen(report, current_user, form.comment.data),
+                     _("The report has been reopened."))
+
+
+def history(report: Report):
+    """Every value and state change of the report (the organization and its external contour)."""
+    return render_template("reports/history.html", report=report,
+                           entries=queries.history(report))
