@@ -113,11 +113,11 @@ def save_values(report: Report, cells: Mapping[str, Any], *, user: Any, source: 
 
 
 def _write_values(report, indicators, parsed, user, source) -> bool:
-    by_id = {i.id: i for i in indicators}
+    by_code = {i.code: i for i in indicators}
     existing = {v.indicator_id: v for v in report.values}
     changed = False
     for code, cell in parsed.items():
-        indicator = next(i for i in indicators if i.code == code)
+        indicator = by_code[code]
         current = existing.get(indicator.id)
         if current is not None and current.raw == cell.raw:
             continue
@@ -126,7 +126,7 @@ def _write_values(report, indicators, parsed, user, source) -> bool:
                 continue
             current = ReportValue(indicator_id=indicator.id, raw="")
             report.values.append(current)
-        audit(report.organization_id, report, user, source, "value", by_id[indicator.id].code,
+        audit(report.organization_id, report, user, source, "value", code,
               current.raw or None, cell.raw or None)
         current.raw, current.value = cell.raw, cell.value
         changed = True
