@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 8000
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: run test test-sqlite test-postgres bench setup venv translations db system-deps lint clean
+.PHONY: run test test-sqlite test-postgres bench bench-large setup venv translations db system-deps clean
 
 setup: venv translations
 
@@ -41,6 +41,19 @@ test-sqlite: setup
 
 test-postgres: setup system-deps
 	PORTAL_TEST_DB=postgresql $(BIN)/python -m pytest -p no:cacheprovider tests
+
+# Speed is measured here, not in timed tests. Each line: `name: value unit (target)`.
+bench: setup system-deps
+	$(BIN)/python -m bench.upload
+	$(BIN)/python -m bench.upload --postgres
+	$(BIN)/python -m portal.roadmaps.bench
+	$(BIN)/python -m bench.dashboards --orgs 2000
+	$(BIN)/python -m bench.dashboards --orgs 2000 --postgres
+
+# The same dashboards at 20,000 organizations (slow: several minutes on 2 cores).
+bench-large: setup system-deps
+	$(BIN)/python -m bench.dashboards --orgs 20000
+	$(BIN)/python -m bench.dashboards --orgs 20000 --postgres
 
 clean:
 	rm -rf $(VENV) instance

@@ -76,8 +76,11 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal.admin.blueprint import bp as admin_bp
     from portal.auth.blueprint import bp as auth_bp
+    from portal.documents.blueprint import bp as documents_bp
     from portal.home.blueprint import bp as home_bp
     from portal.reports.blueprint import bp as reports_bp
+    from portal.reports.upload_blueprint import bp as report_files_bp
+    from portal.roadmaps.blueprint import bp as roadmaps_bp
     from tenants.blueprint import bp as tenants_bp
 
     app.register_blueprint(auth_bp)
@@ -85,6 +88,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(tenants_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(reports_bp)
+    app.register_blueprint(report_files_bp)
+    app.register_blueprint(documents_bp)
+    app.register_blueprint(roadmaps_bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -9,6 +9,7 @@ from portal.auth.models import User
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.reports.demo import load_reports
+from portal.roadmaps.demo import load_documents_and_roadmaps
 from tenants.models import Municipality, Organization, OrganizationType, Region, Role, Subordination
 
 DEMO_PASSWORD = "demo2026"
@@ -93,3 +94,4 @@ def load_demo() -> None:
         accounts.assign_role(user, role, scope_code)
     db.session.flush()
     load_reports(region, utcnow().date())
+    load_documents_and_roadmaps(region, utcnow().date())

@@ -124,7 +124,7 @@ def test_session_cookie_is_httponly_and_samesite(client, factory):
 
 
 def test_open_redirect_after_login_is_refused(client, factory):
-    user = factory.user(Role.ADMIN, login="redirect")
+    factory.user(Role.ADMIN, login="redirect")
     response = client.post("/login?next=//evil.example/x",
                            data={"login": "redirect", "password": factory.PASSWORD,
                                  "csrf_token": client.csrf_token("/login")})

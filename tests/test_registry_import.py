@@ -126,8 +126,8 @@ def test_municipality_of_another_region_is_refused(run_import, factory):
 
 @pytest.mark.parametrize("data,name,message", [
     (b"", "empty.csv", "Файл пуст."),
-    (b"PK\x03\x04 this is not a zip", "broken.xlsx", "не является корректным файлом Excel"),
-    (b"\x00\x01binary", "bin.xlsx", "не является корректным файлом"),
+    (b"PK\x03\x04 this is not a zip", "broken.xlsx", "Файл Excel повреждён и не открывается."),
+    (b"\x00\x01binary", "bin.xlsx", "Файл не является книгой Excel (.xlsx) или CSV-файлом"),
 ])
 def test_unreadable_files_get_a_clear_message(run_import, data, name, message):
     result = run_import(data, name)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.reports import operations, queries
 from portal.reports.models import Indicator, Period, Report, ReportState
-from tenants.models import OrganizationType, Role, Subordination
+from tenants.models import OrganizationType, Role
 from tenants.scoping import Scope
 from tests.report_helpers import setup_region
 

@@ -11,7 +11,7 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.reports import operations
 from portal.reports.catalogue import FORMS, TYPES
-from portal.reports.models import AuditEntry, Indicator, Period, Report, ReportState, ReportValue
+from portal.reports.models import AuditEntry, Indicator, Report, ReportState, ReportValue
 from portal.reports.periods import previous_quarter, quarter_of
 from tenants.models import Organization, OrganizationType, Region, Role
 

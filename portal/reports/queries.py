@@ -16,7 +16,7 @@ from portal.reports.models import (AuditEntry, Indicator, Period, Report, Report
                                    ReportValue, ValidationRule)
 from portal.reports.periods import previous_quarter
 from tenants.models import Municipality, Organization, OrganizationType, Region, Subordination
-from tenants.scoping import Action, Scope, current_scope, scoped_select
+from tenants.scoping import Action, Scope, scoped_select
 
 
 def indicators_for(org_type: OrganizationType, include_retired: bool = False) -> list[Indicator]:

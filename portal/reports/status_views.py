@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort, render_template, request, url_for
+from flask_babel import gettext as _
 
 from portal.reports import queries
 from portal.reports.forms import CommentForm
@@ -37,7 +38,16 @@ def municipal_status(municipality: Municipality, period: Period):
     if period.region_id != municipality.region_id:
         abort(404)
     rows = queries.status_rows(period, municipality=municipality, org_type=_org_type())
-    return _render("reports/status.html", period, rows, municipality=municipality)
+    ids = {"municipality_id": municipality.id, "period_id": period.id}
+    links = [{"url": url_for("report_files.municipal_export", **ids),
+              "label": _("Export all reports to XLSX")}]
+    if queries.reviewable_ids(rows):
+        links = [{"url": url_for("report_files.bulk_upload", **ids),
+                  "label": _("Upload a municipal file")},
+                 {"url": url_for("report_files.bulk_template", **ids),
+                  "label": _("Municipal XLSX template")}] + links
+    return _render("reports/status.html", period, rows, municipality=municipality,
+                   file_links=links)
 
 
 def regional_status(region: Region, period: Period):

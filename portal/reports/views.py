@@ -105,7 +105,18 @@ def _form_context(organization, period, report, outcome, typed) -> dict:
         "can_review": report is not None and allows(Action.REVIEW, organization),
         "comment_form": CommentForm(), "explanations": (report.explanations if report else {}),
         "labels": {i.code: i.label(organization.type) for i in indicators},
+        "file_links": _file_links(organization, period, editable),
     }
+
+
+def _file_links(organization: Organization, period: Period, editable: bool) -> list[dict]:
+    ids = {"org_id": organization.id, "period_id": period.id}
+    links = [{"url": url_for("report_files.template", **ids), "label": _("XLSX template")},
+             {"url": url_for("report_files.export", **ids), "label": _("Export to XLSX")}]
+    if editable:
+        links.insert(0, {"url": url_for("report_files.upload", **ids),
+                         "label": _("Upload from a file")})
+    return links
 
 
 def _numbers(values: dict[str, str]) -> dict:

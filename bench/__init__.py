@@ -1,0 +1,1 @@
+"""Benchmarks printed by ``make bench`` as ``name: value unit (target …)`` lines."""

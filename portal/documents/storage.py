@@ -1,0 +1,167 @@
+"""Uploaded files: the type is read from the content, files live under generated names.
+
+Files are kept in a folder outside any static folder (``DOCUMENTS_PATH``, default
+``<instance>/documents``) and are only ever served by the scoped download view.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import unicodedata
+import uuid
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import current_app
+from flask_babel import gettext as _
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_FILENAME_LENGTH = 200
+# Letters and digits of any script, and the punctuation people put in document names.
+_FILENAME_OK = re.compile(r"^[\w .,()\[\]«»№+'-]+$")
+
+
+class UploadError(ValueError):
+    """The upload cannot be accepted; the message says why, in the user's language."""
+
+    def __init__(self, message: str, field: str = "file"):
+        super().__init__(message)
+        self.field = field  # the form field the problem belongs to
+
+
+@dataclass(frozen=True)
+class FileType:
+    """A file type the register accepts."""
+
+    extension: str
+    mimetype: str
+    label: str
+
+
+PDF = FileType("pdf", "application/pdf", "PDF")
+DOCX = FileType("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                "DOCX")
+XLSX = FileType("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "XLSX")
+ODT = FileType("odt", "application/vnd.oasis.opendocument.text", "ODT")
+JPEG = FileType("jpg", "image/jpeg", "JPEG")
+PNG = FileType("png", "image/png", "PNG")
+ACCEPTED = (PDF, DOCX, ODT, XLSX, JPEG, PNG)
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """An upload that passed every check, ready to be stored."""
+
+    data: bytes
+    filename: str
+    type: FileType
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def documents_folder() -> Path:
+    """Where the files live: ``DOCUMENTS_PATH`` or ``PORTAL_DOCUMENTS_PATH``, else the instance."""
+    configured = (current_app.config.get("DOCUMENTS_PATH")
+                  or os.environ.get("PORTAL_DOCUMENTS_PATH"))
+    return Path(configured) if configured else Path(current_app.instance_path) / "documents"
+
+
+def read_limited(stream: BinaryIO, limit: int = MAX_FILE_BYTES) -> bytes:
+    """Read at most ``limit`` bytes; a longer stream is refused without reading it all."""
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise UploadError(_("The file is larger than %(mb)d MB.", mb=limit // (1024 * 1024)))
+    return data
+
+
+def clean_filename(name: str | None) -> str:
+    """The user's file name if it is a plain name; path parts and odd characters are refused."""
+    name = unicodedata.normalize("NFC", (name or "").strip())
+    if not name:
+        raise UploadError(_("The file has no name."))
+    if "/" in name or "\\" in name or name.startswith(".") or ":" in name:
+        raise UploadError(_("The file name must not contain folders or start with a dot."))
+    if len(name) > MAX_FILENAME_LENGTH or not _FILENAME_OK.match(name):
+        raise UploadError(_("The file name contains characters that are not allowed. Use letters, "
+                            "digits, spaces and . , - ( ) № only."))
+    return name
+
+
+def detect_type(data: bytes) -> FileType | None:
+    """The accepted type ``data`` really is, judged by its content alone."""
+    if data.startswith(b"%PDF-"):
+        return PDF
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if data.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if data.startswith(b"PK\x03\x04"):
+        return _office_type(data)
+    return None
+
+
+def _office_type(data: bytes) -> FileType | None:
+    """DOCX, XLSX and ODT are zip containers: look at the parts that define them."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if ("mimetype" in names and archive.getinfo("mimetype").file_size < 100
+                    and archive.read("mimetype").strip() == ODT.mimetype.encode()):
+                return ODT
+            if "[Content_Types].xml" in names:
+                if "word/document.xml" in names:
+                    return DOCX
+                if "xl/workbook.xml" in names:
+                    return XLSX
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, ValueError):
+        return None
+    return None
+
+
+def check_upload(stream: BinaryIO, filename: str | None) -> CheckedFile:
+    """Apply every check to an uploaded file: name, size, emptiness and real content type."""
+    name = clean_filename(filename)
+    data = read_limited(stream)
+    if not data:
+        raise UploadError(_("The file is empty."))
+    file_type = detect_type(data)
+    if file_type is None:
+        raise UploadError(_("The content of the file is not PDF, DOCX, ODT, XLSX, JPEG or PNG "
+                            "(whatever its name says)."))
+    return CheckedFile(data, name, file_type)
+
+
+def store(checked: CheckedFile, organization_id: int) -> str:
+    """Write the file under a generated name; return that name, relative to the folder."""
+    relative = f"{organization_id}/{uuid.uuid4().hex}.{checked.type.extension}"
+    target = documents_folder() / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".part")
+    partial.write_bytes(checked.data)
+    os.chmod(partial, 0o640)
+    os.replace(partial, target)  # readers never see half a file
+    return relative
+
+
+def path_of(storage_name: str) -> Path | None:
+    """The absolute path of a stored file, or None if it is missing or outside the folder."""
+    folder = documents_folder().resolve()
+    path = (folder / storage_name).resolve()
+    if folder not in path.parents or not path.is_file():
+        return None
+    return path
+
+
+def discard(storage_name: str) -> None:
+    """Remove a stored file whose database row was not written (a failed request)."""
+    path = path_of(storage_name)
+    if path is not None:
+        path.unlink(missing_ok=True)

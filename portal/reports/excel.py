@@ -1,0 +1,342 @@
+"""Report files: XLSX templates and exports with Russian headers, and reading uploads.
+
+Writing builds workbooks with openpyxl. Reading goes through the shared reader of
+:mod:`portal.tabular` (:func:`read_grid` here only names the sheets of our templates), so
+:mod:`portal.reports.upload` can report every problem by row and column.
+"""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from typing import Any, Iterable
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from portal import tabular
+from portal.reports.catalogue import SECTIONS
+from portal.tabular import (FileRejected, Formula, Grid, as_date, find_header,  # noqa: F401
+                            normalize_header)
+from portal.reports.models import Indicator, Period, Unit
+from tenants.models import Municipality, Organization, OrganizationType
+
+# -- what the files look like -----------------------------------------------------------------
+
+REPORT_SHEET = "Отчёт"
+BULK_SHEET = "Отчёты"
+EXPORT_SHEET = "Отчёты организаций"
+INSTRUCTIONS_SHEET = "Инструкция"
+META_SHEET = "_meta"  # hidden: what the template is for, checked on upload
+
+FORMAT_REPORT = "report"
+FORMAT_BULK = "municipal"
+
+CODE_HEADER = "Код показателя"
+VALUE_HEADER = "Значение"
+PREVIOUS_HEADER = "Значение за прошлый квартал"
+REPORT_HEADERS = [CODE_HEADER, "Раздел", "Показатель", "Единица", VALUE_HEADER, PREVIOUS_HEADER]
+ORG_HEADER = "Код организации"
+ORG_NAME_HEADER = "Наименование организации"
+ORG_TYPE_HEADER = "Тип организации"
+STATE_HEADER = "Состояние отчёта"
+
+# Header names accepted on upload (compared after normalizing case, spaces and ё).
+CODE_ALIASES = {"код показателя", "code", "indicator", "indicator code", "indicator_code"}
+VALUE_ALIASES = {"значение", "value"}
+ORG_ALIASES = {"код организации", "org_code", "organization_code", "organization code",
+               "код оо"}
+IGNORED_BULK_COLUMNS = {"наименование организации", "наименование", "организация", "name",
+                        "organization", "тип организации", "тип", "type", "состояние отчета",
+                        "state"}
+
+RU_UNITS = {Unit.COUNT: "чел./ед.", Unit.PERCENT: "%", Unit.SCORE: "балл (1–10)"}
+RU_TYPES = {
+    OrganizationType.SCHOOL: "общеобразовательная организация",
+    OrganizationType.KINDERGARTEN: "дошкольная образовательная организация",
+    OrganizationType.COLLEGE: "профессиональная образовательная организация",
+    OrganizationType.ADDITIONAL: "организация дополнительного образования",
+}
+RU_STATES = {"draft": "черновик", "awaiting_head": "ожидает подтверждения руководителя",
+             "submitted": "сдан", "accepted": "принят", "returned": "возвращён на доработку",
+             None: "не начат"}
+ROMAN = ["I", "II", "III", "IV"]
+
+
+_BOLD = Font(bold=True)
+_TITLE = Font(bold=True, size=13)
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+_GREY_FILL = PatternFill("solid", fgColor="EDEDED")
+_WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def ru_label(indicator: Indicator, org_type: OrganizationType | None = None) -> str:
+    """The indicator's Russian label, specific to the organization type where it has one."""
+    special = (indicator.type_labels or {}).get(org_type.value) if org_type else None
+    return special["ru"] if special else indicator.label_ru
+
+
+def period_text(period: Period) -> str:
+    return f"{ROMAN[period.quarter - 1]} квартал {period.year} г."
+
+
+def _number(value: Any) -> Any:
+    """A stored value as an Excel number (integers stay integers)."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def _cell_value(raw: str | None, value: Any) -> Any:
+    """What to put in a value cell: the number when it parsed, else the text as typed."""
+    if value is not None:
+        return _number(value)
+    return raw or None
+
+
+def _save(workbook: Workbook) -> bytes:
+    # Text typed by users (a draft keeps invalid input, names come from registries) must
+    # never become a formula in somebody else's Excel: openpyxl makes one of any "=…".
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    workbook.close()
+    return buffer.getvalue()
+
+
+def _meta_sheet(workbook: Workbook, pairs: list[tuple[str, Any]]) -> None:
+    sheet = workbook.create_sheet(META_SHEET)
+    for key, value in pairs:
+        sheet.append([key, value])
+    sheet.sheet_state = "hidden"
+
+
+def _validation(indicator: Indicator) -> tuple[str, DataValidation]:
+    """Excel's own check on a value cell: whole ≥ 0, percent 0–100, score 1–10."""
+    if indicator.unit is Unit.COUNT:
+        check = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0",
+                               allow_blank=True)
+        text = "Введите целое число не меньше 0."
+        key = "count"
+    elif indicator.unit is Unit.PERCENT:
+        check = DataValidation(type="decimal", operator="between", formula1="0",
+                               formula2="100", allow_blank=True)
+        text = "Введите число от 0 до 100 (проценты)."
+        key = "percent"
+    else:
+        check = DataValidation(type="decimal", operator="between", formula1="1", formula2="10",
+                               allow_blank=True)
+        text = "Введите средний балл от 1 до 10."
+        key = "score"
+    check.error, check.errorTitle = text, "Недопустимое значение"
+    check.prompt, check.promptTitle = text, "Значение"
+    check.showErrorMessage = check.showInputMessage = True
+    return key, check
+
+
+def _instructions(workbook: Workbook, lines: list[str]) -> None:
+    sheet = workbook.create_sheet(INSTRUCTIONS_SHEET)
+    sheet.column_dimensions["A"].width = 110
+    for line in lines:
+        sheet.append([line])
+        sheet.cell(row=sheet.max_row, column=1).alignment = Alignment(wrap_text=True)
+    sheet["A1"].font = _TITLE
+
+
+CSV_INSTRUCTIONS = [
+    "Вместо этого файла можно загрузить CSV-файл с двумя столбцами: code и value "
+    "(или «Код показателя» и «Значение»); первая строка — названия столбцов.",
+    "Кодировка UTF-8 (с BOM или без) или Windows-1251, разделитель — точка с запятой или "
+    "запятая. Дробную часть можно отделять запятой (12,5) или точкой (12.5); при разделителе "
+    "«запятая» число с запятой возьмите в кавычки: \"12,5\".",
+    "Пример:",
+    "code;value",
+    "staff_total;48",
+    "students_passed_pct;87,5",
+]
+
+
+def report_template(organization: Organization, period: Period, indicators: list[Indicator],
+                    current: dict[str, tuple[str, Any]], previous: dict[str, Decimal],
+                    state: str | None = None) -> bytes:
+    """The XLSX template (and export) of one organization's report for a period.
+
+    ``current`` maps codes to the stored (raw, value), pre-filled so the file is the whole
+    report and can be uploaded back; ``previous`` holds last quarter's numbers.
+    """
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = REPORT_SHEET
+    sheet["B1"] = "Отчёт о реализации целевой модели наставничества педагогических работников"
+    sheet["B1"].font = _TITLE
+    sheet.append([None, "Организация", f"{organization.code} — {organization.name}"])
+    sheet.append([None, "Период", f"{period_text(period)} (срок сдачи: "
+                                  f"{period.deadline.strftime('%d.%m.%Y')})"])
+    sheet.append([None, "Состояние отчёта", RU_STATES.get(state, state)])
+    header_row = 5
+    for column, title in enumerate(REPORT_HEADERS, start=1):
+        cell = sheet.cell(row=header_row, column=column, value=title)
+        cell.font, cell.fill, cell.alignment = _BOLD, _HEADER_FILL, _WRAP
+    validations: dict[str, DataValidation] = {}
+    row = header_row
+    for indicator in indicators:
+        row += 1
+        raw, value = current.get(indicator.code, ("", None))
+        sheet.append([indicator.code, SECTIONS.get(indicator.section, (indicator.section,))[0],
+                      ru_label(indicator, organization.type), RU_UNITS[indicator.unit],
+                      _cell_value(raw, value), _number(previous.get(indicator.code))])
+        key, check = _validation(indicator)
+        validations.setdefault(key, check).add(f"E{row}")
+        sheet.cell(row=row, column=5).fill = _INPUT_FILL
+        sheet.cell(row=row, column=3).alignment = _WRAP
+        sheet.cell(row=row, column=6).font = Font(color="666666")
+    for check in validations.values():
+        sheet.add_data_validation(check)
+    sheet.column_dimensions["A"].hidden = True
+    for letter, width in zip("ABCDEF", (24, 28, 70, 14, 14, 16)):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = f"E{header_row + 1}"
+    _instructions(workbook, [
+        "Как заполнить отчёт",
+        f"Организация: {organization.code} — {organization.name}. Период: {period_text(period)}.",
+        "1. Заполните столбец «Значение» на листе «Отчёт» (жёлтые ячейки). Столбец «Значение за "
+        "прошлый квартал» — для сравнения, его можно не трогать.",
+        "2. Количество — целое число не меньше 0; доля — процент от 0 до 100; удовлетворённость "
+        "— средний балл от 1 до 10. Можно писать 12,5 или 12.5 и «1 200».",
+        "3. Вводите сами числа, не формулы; не объединяйте ячейки, не меняйте и не удаляйте "
+        "столбцы и скрытый столбец с кодами показателей.",
+        "4. Пустая ячейка «Значение» означает, что значения нет (если оно было сохранено, "
+        "оно будет удалено — это будет видно на странице проверки).",
+        "5. Загрузите файл на портале: «Загрузить файл» на странице отчёта. Портал покажет все "
+        "изменения и ошибки по строкам; данные сохранятся только после подтверждения и только "
+        "целиком.",
+        "6. Файл предназначен только для этой организации и этого периода: файл другой "
+        "организации или другого квартала будет отклонён. Размер файла — меньше 20 МБ.",
+        "",
+        *CSV_INSTRUCTIONS,
+    ])
+    _meta_sheet(workbook, [("format", FORMAT_REPORT), ("organization", organization.code),
+                           ("year", period.year), ("quarter", period.quarter)])
+    return _save(workbook)
+
+
+def bulk_template(municipality: Municipality, period: Period, organizations: list[Organization],
+                  indicators: list[Indicator], current: dict[int, dict[str, tuple[str, Any]]],
+                  states: dict[int, str | None]) -> bytes:
+    """The XLSX file for a municipal bulk upload: a row per organization, a column per indicator.
+
+    ``current`` (organization id → code → (raw, value)) pre-fills the stored values.
+    """
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = BULK_SHEET
+    sheet["A1"] = f"Отчёты организаций: {municipality.name}"
+    sheet["A1"].font = _TITLE
+    sheet["A2"] = f"Период: {period_text(period)} (срок сдачи: " \
+                  f"{period.deadline.strftime('%d.%m.%Y')})"
+    fixed = [ORG_HEADER, ORG_NAME_HEADER, ORG_TYPE_HEADER, STATE_HEADER]
+    labels_row, header_row = 4, 5
+    for column, indicator in enumerate(indicators, start=len(fixed) + 1):
+        label = sheet.cell(row=labels_row, column=column,
+                           value=f"{ru_label(indicator)}, {RU_UNITS[indicator.unit]}")
+        label.alignment, label.font = _WRAP, Font(size=9)
+        sheet.column_dimensions[get_column_letter(column)].width = 16
+    sheet.row_dimensions[labels_row].height = 90
+    for column, title in enumerate(fixed + [i.code for i in indicators], start=1):
+        cell = sheet.cell(row=header_row, column=column, value=title)
+        cell.font, cell.fill = _BOLD, _HEADER_FILL
+    for row, org in enumerate(organizations, start=header_row + 1):
+        values = current.get(org.id, {})
+        sheet.cell(row=row, column=1, value=org.code)
+        sheet.cell(row=row, column=2, value=org.short_name or org.name)
+        sheet.cell(row=row, column=3, value=RU_TYPES[org.type])
+        sheet.cell(row=row, column=4, value=RU_STATES.get(states.get(org.id)))
+        for column, indicator in enumerate(indicators, start=len(fixed) + 1):
+            cell = sheet.cell(row=row, column=column)
+            if not indicator.applies(org.type):
+                cell.fill = _GREY_FILL  # not reported by this type: leave empty
+                continue
+            raw, value = values.get(indicator.code, ("", None))
+            cell.value = _cell_value(raw, value)
+    # One range per column (a range per cell would make the file slow to open and to read).
+    validations: dict[str, DataValidation] = {}
+    last = header_row + max(len(organizations), 1)
+    for column, indicator in enumerate(indicators, start=len(fixed) + 1):
+        key, check = _validation(indicator)
+        letter = get_column_letter(column)
+        validations.setdefault(key, check).add(f"{letter}{header_row + 1}:{letter}{last}")
+    for check in validations.values():
+        sheet.add_data_validation(check)
+    for letter, width in zip("ABCD", (16, 40, 22, 18)):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = f"E{header_row + 1}"
+    _instructions(workbook, [
+        "Как заполнить сводный файл муниципалитета",
+        f"Муниципалитет: {municipality.code} — {municipality.name}. Период: {period_text(period)}.",
+        "1. Одна строка — одна организация (столбец «Код организации»), один столбец — один "
+        "показатель (код показателя в строке заголовка, его название — над ним).",
+        "2. Серые ячейки — показатели, которые организация этого типа не сдаёт: оставьте их "
+        "пустыми. Пустая ячейка означает «значения нет».",
+        "3. Строку организации, отчёт которой уже сдан или принят, можно оставить без изменений: "
+        "изменить такой отчёт нельзя, и строка с изменениями будет отмечена как ошибка.",
+        "4. Строка с кодом организации, которая не относится к вашему муниципалитету или "
+        "к вашей зоне ответственности, отклоняет весь файл.",
+        "5. Данные сохраняются только после проверки и подтверждения, и только целиком: "
+        "если в файле есть ошибки, не сохраняется ничего. Размер файла — меньше 20 МБ.",
+        "6. CSV: первая строка — org_code (или «Код организации») и коды показателей; "
+        "кодировка UTF-8 или Windows-1251, разделитель — точка с запятой или запятая.",
+    ])
+    _meta_sheet(workbook, [("format", FORMAT_BULK), ("municipality", municipality.code),
+                           ("year", period.year), ("quarter", period.quarter)])
+    return _save(workbook)
+
+
+def municipal_export(municipality: Municipality, period: Period,
+                     rows: Iterable[tuple[Organization, str | None, dict[str, Any]]],
+                     indicators: list[Indicator]) -> bytes:
+    """All reports of a municipality for a period: a row per organization, a column per indicator."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = EXPORT_SHEET
+    sheet["A1"] = f"{municipality.name}: отчёты за {period_text(period)}"
+    sheet["A1"].font = _TITLE
+    fixed = [ORG_HEADER, ORG_NAME_HEADER, ORG_TYPE_HEADER, STATE_HEADER]
+    header = fixed + [f"{ru_label(i)} ({RU_UNITS[i.unit]})" for i in indicators]
+    sheet.append([])
+    sheet.append(header)
+    sheet.append([None] * len(fixed) + [i.code for i in indicators])
+    for column in range(1, len(header) + 1):
+        sheet.cell(row=3, column=column).font = _BOLD
+        sheet.cell(row=3, column=column).fill = _HEADER_FILL
+        sheet.cell(row=3, column=column).alignment = _WRAP
+        sheet.cell(row=4, column=column).font = Font(color="666666", size=9)
+    sheet.row_dimensions[3].height = 90
+    for org, state, values in rows:
+        sheet.append([org.code, org.short_name or org.name, RU_TYPES[org.type],
+                      RU_STATES.get(state, state)]
+                     + [_number(values.get(i.code)) if i.applies(org.type) else None
+                        for i in indicators])
+    for letter, width in zip("ABCD", (14, 40, 22, 18)):
+        sheet.column_dimensions[letter].width = width
+    for column in range(len(fixed) + 1, len(header) + 1):
+        sheet.column_dimensions[get_column_letter(column)].width = 14
+    sheet.freeze_panes = "E5"
+    return _save(workbook)
+
+
+# -- reading uploads -----------------------------------------------------------------------
+
+
+def read_grid(data: bytes, filename: str) -> Grid:
+    """Read an uploaded report file: the data sheet of our templates, their metadata."""
+    return tabular.read_grid(data, filename, prefer=(REPORT_SHEET, BULK_SHEET),
+                             skip=(INSTRUCTIONS_SHEET,), meta_sheet=META_SHEET)

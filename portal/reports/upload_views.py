@@ -1,0 +1,315 @@
+"""Report files: XLSX templates, uploads with a preview and a confirmation, XLSX exports.
+
+Every view receives its organization or municipality and period already resolved through
+the scope; it checks the period belongs to the tenant's region and the action, then acts.
+"""
+
+from __future__ import annotations
+
+import io
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.routing import BuildError
+
+from portal.extensions import db
+from portal.reports import excel, operations, queries, upload
+from portal.reports.excel import FileRejected
+from portal.reports.models import Indicator, Period, Report
+from tenants.models import Municipality, Organization
+from tenants.scoping import Action, allows, require, scoped_select
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_EXAMPLES = {upload.KIND_REPORT: "code;value\nstaff_total;48\nstudents_passed_pct;87,5",
+                upload.KIND_BULK: "org_code;staff_total;mentors;mentees\n9901001;48;6;9"}
+
+
+def _xlsx(data: bytes, name: str):
+    response = send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
+                         download_name=name, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _same_region(period: Period, region_id: int) -> None:
+    if period.region_id != region_id:
+        abort(404)  # a period of another region is not this tenant's business
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def report_url(organization: Organization, period: Period) -> str:
+    try:
+        return url_for("reports.form", org_id=organization.id, period_id=period.id)
+    except BuildError:
+        return url_for("tenants.organization", org_id=organization.id)
+
+
+def status_url(municipality: Municipality, period: Period) -> str:
+    try:
+        return url_for("reports.municipal_status", municipality_id=municipality.id,
+                       period_id=period.id)
+    except BuildError:
+        return url_for("tenants.municipality", municipality_id=municipality.id)
+
+
+def _file_name(prefix: str, code: str, period: Period) -> str:
+    return f"{prefix}_{code}_{period.year}-Q{period.quarter}.xlsx"
+
+
+# -- one organization -------------------------------------------------------------------------
+
+def _report_workbook(organization: Organization, period: Period, *, export: bool) -> bytes:
+    report = queries.report_for(organization, period)
+    stored = queries.values_of(report)
+    indicators = queries.indicators_for(organization.type)
+    if export:  # a past report keeps the values of indicators retired since
+        known = {i.code for i in indicators}
+        indicators += [i for i in queries.indicators_for(organization.type, include_retired=True)
+                       if i.code not in known and i.code in stored]
+    current = {code: (v.raw, v.value) for code, v in stored.items()}
+    return excel.report_template(organization, period, indicators, current,
+                                 queries.previous_values(organization, period),
+                                 report.state.value if report else None)
+
+
+def template(organization: Organization, period: Period):
+    """The XLSX template of the report, pre-filled with what is stored."""
+    _same_region(period, organization.municipality.region_id)
+    data = _report_workbook(organization, period, export=False)
+    return _xlsx(data, _file_name("report-template", organization.code, period))
+
+
+def export(organization: Organization, period: Period):
+    """The report as XLSX, for everyone who may see it."""
+    _same_region(period, organization.municipality.region_id)
+    data = _report_workbook(organization, period, export=True)
+    return _xlsx(data, _file_name("report", organization.code, period))
+
+
+def _upload_page(organization: Organization, period: Period, error: str | None = None,
+                 status: int = 200):
+    report = queries.report_for(organization, period)
+    refusal = upload.refusal(report, period)
+    return render_template(
+        "reports/upload.html", kind=upload.KIND_REPORT, organization=organization,
+        period=period, report=report, error=error,
+        refusal=_sentence(refusal) if refusal else None,
+        can_upload=allows(Action.EDIT, organization) and not refusal,
+        template_url=url_for(".template", org_id=organization.id, period_id=period.id),
+        back_url=report_url(organization, period), max_mb=upload.UPLOAD_MAX_BYTES >> 20,
+        csv_example=CSV_EXAMPLES[upload.KIND_REPORT],
+    ), status
+
+
+def upload_report(organization: Organization, period: Period):
+    """Choose a file (GET) or read and check it (POST), then show the preview."""
+    _same_region(period, organization.municipality.region_id)
+    if request.method == "GET":
+        return _upload_page(organization, period)
+    require(Action.EDIT, organization)
+    refusal = upload.refusal(queries.report_for(organization, period), period)
+    if refusal:
+        return _upload_page(organization, period, _sentence(refusal), 409)
+    sent = request.files.get("file")
+    if sent is None or not sent.filename:
+        return _upload_page(organization, period, _("Choose a file to upload."), 400)
+    try:
+        data = upload.read_upload(sent.stream)
+        grid = excel.read_grid(data, sent.filename)
+        payload = upload.parse_report_file(grid, organization, period)
+    except FileRejected as rejected:
+        return _upload_page(organization, period, str(rejected), 422)
+    token = upload.store(payload, current_user.id, sent.filename)
+    return redirect(url_for(".preview", org_id=organization.id, period_id=period.id,
+                            token=token), 303)
+
+
+def _report_preview(organization, period, token):
+    payload = upload.load(token, current_user.id, upload.KIND_REPORT, organization.id, period)
+    if payload is None:
+        return None, None
+    allowed = {organization.id: organization} if allows(Action.EDIT, organization) else {}
+    return payload, upload.evaluate(payload, period, allowed)
+
+
+def preview(organization: Organization, period: Period, token: str):
+    """What the uploaded file would change, every problem by row and column."""
+    _same_region(period, organization.municipality.region_id)
+    _payload, result = _report_preview(organization, period, token)
+    if result is None:
+        abort(404)
+    return _render_preview(organization, period, token, result)
+
+
+def _render_preview(organization, period, token, result, error=None, status=200):
+    return render_template(
+        "reports/upload_preview.html", organization=organization, period=period,
+        preview=result, item=result.organizations[0] if result.organizations else None,
+        token=token, error=error, stale_message=upload.stale_message(),
+        back_url=report_url(organization, period),
+        change_labels={key: str(label) for key, label in upload.CHANGE_LABELS.items()},
+        upload_url=url_for(".upload", org_id=organization.id, period_id=period.id),
+    ), status
+
+
+def confirm(organization: Organization, period: Period, token: str):
+    """Save the previewed file: everything or nothing."""
+    _same_region(period, organization.municipality.region_id)
+    require(Action.EDIT, organization)
+    payload, result = _report_preview(organization, period, token)
+    if result is None:
+        flash(_("This upload has expired or has already been saved. Upload the file again."),
+              "warning")
+        return redirect(url_for(".upload", org_id=organization.id, period_id=period.id))
+    try:
+        written = upload.confirm_report(result, organization, period, current_user, payload)
+    except operations.ReportError as problem:
+        status = 409 if isinstance(problem, operations.ConflictError) else 422
+        return _render_preview(organization, period, token, result, str(problem), status)
+    upload.discard(token)
+    flash(_("The file has been saved: %(n)d values changed.", n=written), "success")
+    return redirect(report_url(organization, period))
+
+
+# -- a municipality ------------------------------------------------------------------------
+
+def _reportable(municipality: Municipality) -> dict[str, Organization]:
+    """The municipality's organizations the user reviews, so may report for, by code."""
+    stmt = scoped_select(Organization, Action.REVIEW).where(
+        Organization.municipality_id == municipality.id)
+    return {org.code: org for org in db.session.scalars(stmt)}
+
+
+def _indicators_for_types(types, include: set[str] = frozenset()) -> list[Indicator]:
+    return [i for i in queries.all_indicators()
+            if (i.retired_at is None and any(i.applies(t) for t in types)) or i.code in include]
+
+
+def _reports_and_values(org_ids: list[int], period: Period):
+    reports = {r.organization_id: r for r in db.session.scalars(
+        sa.select(Report).where(Report.period_id == period.id,
+                                Report.organization_id.in_(org_ids or [-1])))}
+    stored = upload._stored_values([r.id for r in reports.values()])
+    values = {org_id: stored.get(report.id, {}) for org_id, report in reports.items()}
+    return reports, values
+
+
+def bulk_template(municipality: Municipality, period: Period):
+    """The municipal bulk file with the organizations listed and their stored values."""
+    _same_region(period, municipality.region_id)
+    allowed = _reportable(municipality)
+    if not allowed:
+        abort(403)
+    organizations = sorted((o for o in allowed.values() if o.is_active), key=lambda o: o.name)
+    reports, values = _reports_and_values([o.id for o in organizations], period)
+    data = excel.bulk_template(
+        municipality, period, organizations,
+        _indicators_for_types({o.type for o in organizations}), values,
+        {org_id: r.state.value for org_id, r in reports.items()})
+    return _xlsx(data, _file_name("municipal-template", municipality.code, period))
+
+
+def _bulk_page(municipality: Municipality, period: Period, error: str | None = None,
+               status: int = 200):
+    return render_template(
+        "reports/upload.html", kind=upload.KIND_BULK, municipality=municipality, period=period,
+        error=error, refusal=None if period.is_open else _sentence(_(
+            "the period is closed; reports cannot be started or changed")),
+        can_upload=True,
+        template_url=url_for(".bulk_template", municipality_id=municipality.id,
+                             period_id=period.id),
+        back_url=status_url(municipality, period), max_mb=upload.UPLOAD_MAX_BYTES >> 20,
+        csv_example=CSV_EXAMPLES[upload.KIND_BULK],
+    ), status
+
+
+def bulk_upload(municipality: Municipality, period: Period):
+    """A coordinator's file with the reports of many organizations of the municipality."""
+    _same_region(period, municipality.region_id)
+    allowed = _reportable(municipality)
+    if not allowed:
+        abort(403)
+    if request.method == "GET":
+        return _bulk_page(municipality, period)
+    sent = request.files.get("file")
+    if sent is None or not sent.filename:
+        return _bulk_page(municipality, period, _("Choose a file to upload."), 400)
+    try:
+        data = upload.read_upload(sent.stream)
+        grid = excel.read_grid(data, sent.filename)
+        payload = upload.parse_bulk_file(grid, municipality, period, allowed)
+    except FileRejected as rejected:
+        return _bulk_page(municipality, period, str(rejected), 422)
+    token = upload.store(payload, current_user.id, sent.filename)
+    return redirect(url_for(".bulk_preview", municipality_id=municipality.id,
+                            period_id=period.id, token=token), 303)
+
+
+def _bulk_preview(municipality, period, token):
+    payload = upload.load(token, current_user.id, upload.KIND_BULK, municipality.id, period)
+    if payload is None:
+        return None
+    allowed = {org.id: org for org in _reportable(municipality).values()}
+    return upload.evaluate(payload, period, allowed)
+
+
+def _render_bulk(municipality, period, token, result, error=None, status=200):
+    return render_template(
+        "reports/upload_bulk_preview.html", municipality=municipality, period=period,
+        preview=result, token=token, error=error, stale_message=upload.stale_message(),
+        back_url=status_url(municipality, period),
+        upload_url=url_for(".bulk_upload", municipality_id=municipality.id,
+                           period_id=period.id),
+    ), status
+
+
+def bulk_preview(municipality: Municipality, period: Period, token: str):
+    _same_region(period, municipality.region_id)
+    result = _bulk_preview(municipality, period, token)
+    if result is None:
+        abort(404)
+    return _render_bulk(municipality, period, token, result)
+
+
+def bulk_confirm(municipality: Municipality, period: Period, token: str):
+    _same_region(period, municipality.region_id)
+    result = _bulk_preview(municipality, period, token)
+    if result is None:
+        flash(_("This upload has expired or has already been saved. Upload the file again."),
+              "warning")
+        return redirect(url_for(".bulk_upload", municipality_id=municipality.id,
+                                period_id=period.id))
+    try:
+        reports, written = upload.confirm_bulk(result, period, current_user)
+    except operations.ReportError as problem:
+        status = 409 if isinstance(problem, operations.ConflictError) else 422
+        return _render_bulk(municipality, period, token, result, str(problem), status)
+    upload.discard(token)
+    flash(_("The file has been saved: %(values)d values changed in %(reports)d reports.",
+            values=written, reports=reports), "success")
+    return redirect(status_url(municipality, period))
+
+
+def municipal_export(municipality: Municipality, period: Period):
+    """All reports of the municipality for the period: a row per organization."""
+    _same_region(period, municipality.region_id)
+    stmt = scoped_select(Organization, Action.VIEW).where(
+        Organization.municipality_id == municipality.id).order_by(Organization.name)
+    organizations = list(db.session.scalars(stmt))
+    reports, values = _reports_and_values([o.id for o in organizations], period)
+    organizations = [o for o in organizations if o.is_active or o.id in reports]
+    with_values = {code for stored in values.values() for code in stored}
+    indicators = _indicators_for_types({o.type for o in organizations}, with_values)
+    rows = []
+    for org in organizations:
+        report = reports.get(org.id)
+        cells = {code: (value if value is not None else raw or None)
+                 for code, (raw, value) in values.get(org.id, {}).items()}
+        rows.append((org, report.state.value if report else None, cells))
+    data = excel.municipal_export(municipality, period, rows, indicators)
+    return _xlsx(data, _file_name("reports", municipality.code, period))

@@ -1,0 +1,1 @@
+"""Roadmaps of implementing the target model, their execution, and the presence check."""

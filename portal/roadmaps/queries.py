@@ -1,0 +1,103 @@
+"""Reads of roadmaps and their execution; tenant data always through the scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from portal.extensions import db
+from portal.reports.models import Period, Report
+from portal.roadmaps.models import (CLOSED_STATUSES, EventExecution, ExecutionStatus, Roadmap,
+                                    RoadmapEvent)
+from tenants.models import Organization
+from tenants.scoping import scoped_select
+
+
+@dataclass(frozen=True)
+class NumberedEvent:
+    """An event with its number in the roadmap (numbers run through all stages)."""
+
+    number: int
+    event: RoadmapEvent
+
+
+def roadmaps_of(organization: Organization) -> list[tuple[Roadmap, int]]:
+    """The organization's roadmaps, newest school year first, with their event counts."""
+    count = (sa.select(sa.func.count(RoadmapEvent.id))
+             .where(RoadmapEvent.roadmap_id == Roadmap.id).scalar_subquery())
+    stmt = (scoped_select(Roadmap).add_columns(count)
+            .where(Roadmap.organization_id == organization.id)
+            .order_by(Roadmap.school_year.desc()))
+    return [(roadmap, n) for roadmap, n in db.session.execute(stmt).all()]
+
+
+def roadmap_for(organization_id: int, school_year: int) -> Roadmap | None:
+    """The roadmap of an organization for a school year, if the user may see it."""
+    return db.session.scalars(scoped_select(Roadmap).where(
+        Roadmap.organization_id == organization_id, Roadmap.school_year == school_year)
+        .options(selectinload(Roadmap.events))).first()
+
+
+def numbered(events: list[RoadmapEvent]) -> list[NumberedEvent]:
+    """Events in order (stage, position) with their running numbers."""
+    ordered = sorted(events, key=lambda e: (e.stage, e.position, e.id))
+    return [NumberedEvent(i, event) for i, event in enumerate(ordered, start=1)]
+
+
+def by_stage(items: list) -> list[tuple[int, list]]:
+    """Group numbered events (or rows with an ``event``) by stage, stages in order."""
+    groups: dict[int, list] = {}
+    for item in items:
+        groups.setdefault(item.event.stage, []).append(item)
+    return sorted(groups.items())
+
+
+def period_order():
+    """Newest period first: the execution reported last is the one in force."""
+    return (Period.year.desc(), Period.quarter.desc())
+
+
+def latest_status_of_event():
+    """Correlated subquery: the status of an event in its latest report (NULL if never)."""
+    return (sa.select(EventExecution.status)
+            .join(Report, Report.id == EventExecution.report_id)
+            .join(Period, Period.id == Report.period_id)
+            .where(EventExecution.event_id == RoadmapEvent.id)
+            .order_by(*period_order()).limit(1)
+            .correlate(RoadmapEvent).scalar_subquery())
+
+
+def overdue_condition(on: date):
+    """SQL condition on :class:`RoadmapEvent`: the deadline passed before ``on``, not closed."""
+    status = sa.func.coalesce(latest_status_of_event(), ExecutionStatus.PLANNED.value)
+    return sa.and_(RoadmapEvent.due_on < on,
+                   status.not_in([s.value for s in CLOSED_STATUSES]))
+
+
+def latest_executions(event_ids: list[int], before: Period | None = None,
+                      ) -> dict[int, EventExecution]:
+    """The latest reported execution of each event (optionally only in periods before one)."""
+    if not event_ids:
+        return {}
+    stmt = (scoped_select(EventExecution).join(EventExecution.report).join(Report.period)
+            .where(EventExecution.event_id.in_(event_ids)).order_by(*period_order()))
+    if before is not None:
+        stmt = stmt.where(Period.year * 4 + Period.quarter < before.year * 4 + before.quarter)
+    latest: dict[int, EventExecution] = {}
+    for execution in db.session.scalars(stmt):
+        latest.setdefault(execution.event_id, execution)
+    return latest
+
+
+def reports_for(roadmap: Roadmap) -> list[Report]:
+    """The organization's quarterly reports of the roadmap's school year, newest first."""
+    year = roadmap.school_year
+    in_year = sa.or_(sa.and_(Period.year == year, Period.quarter == 4),
+                     sa.and_(Period.year == year + 1, Period.quarter <= 3))
+    stmt = (scoped_select(Report).join(Report.period)
+            .where(Report.organization_id == roadmap.organization_id, in_year)
+            .order_by(*period_order()))
+    return list(db.session.scalars(stmt))

@@ -1,0 +1,144 @@
+"""The presence check: who lacks which document, whose roadmap is missing or behind."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+
+from portal.documents import operations as documents
+from portal.documents.models import DocumentKind
+from portal.extensions import db
+from portal.reports.operations import ensure_report, open_period
+from portal.roadmaps import bench, operations, schoolyear
+from portal.roadmaps.models import EventExecution, ExecutionStatus
+from portal.roadmaps.template import STANDARD_EVENTS
+from tenants.models import OrganizationType, Role, Subordination
+
+TODAY = date(2026, 3, 15)  # school year 2025/2026
+OVERDUE_BY_TODAY = sum(t.due_on(2025) < TODAY for t in STANDARD_EVENTS)
+
+
+@pytest.fixture(autouse=True)
+def frozen_today(monkeypatch):
+    monkeypatch.setattr(schoolyear, "today", lambda: TODAY)
+
+
+def _document(org, kind, order_date=date(2025, 9, 1)):
+    documents.add_version(org, documents.Upload(kind, order_number="1", order_date=order_date,
+                                                url="https://example.org/d"), None)
+
+
+@pytest.fixture
+def town(factory):
+    """Four organizations in every state, a regional college and a closed school."""
+    municipality = factory.municipality(name="Город-PRESENCE")
+    full = factory.organization(municipality, name="Полная школа")
+    stale = factory.organization(municipality, name="Устаревшая школа")
+    behind = factory.organization(municipality, name="Отстающая школа")
+    garden = factory.organization(municipality, name="Детский сад «Ромашка»",
+                                  type=OrganizationType.KINDERGARTEN)
+    college = factory.organization(municipality, name="Техникум-PRESENCE",
+                                   type=OrganizationType.COLLEGE,
+                                   subordination=Subordination.REGIONAL)
+    factory.organization(municipality, name="Закрытая школа", active=False)
+    for kind in DocumentKind:
+        _document(full, kind)
+    for kind in (DocumentKind.IMPLEMENTATION_ORDER, DocumentKind.ROADMAP):
+        _document(stale, kind, date(2024, 9, 2))
+    _document(garden, DocumentKind.REGULATION)
+    operations.create_roadmap(stale, 2024, None, from_template=True)  # last year's only
+    operations.create_roadmap(behind, 2025, None, from_template=True)  # nothing reported
+    roadmap = operations.create_roadmap(full, 2025, None, from_template=True)
+    report = ensure_report(full, open_period(municipality.region, 2026, 1))
+    for event in roadmap.events:
+        if event.due_on < TODAY:
+            db.session.add(EventExecution(organization_id=full.id, report_id=report.id,
+                                          event_id=event.id, status=ExecutionStatus.DONE))
+    db.session.flush()
+    return municipality, dict(full=full, stale=stale, behind=behind, garden=garden,
+                              college=college)
+
+
+def _rows(html: str) -> dict[str, str]:
+    """Each organization's row of the matrix, by the organization's code."""
+    import re
+
+    return {code: row for code, row in re.findall(
+        r'<tr data-org="([^"]+)">(.*?)</tr>', html, re.S)}
+
+
+def test_the_municipal_coordinator_sees_who_lacks_what(client, factory, town):
+    municipality, orgs = town
+    client.login(factory.user(Role.MUNICIPAL, municipality))
+    html = client.get(f"/municipalities/{municipality.id}/presence").get_data(as_text=True)
+    rows = _rows(html)
+    assert set(rows) == {orgs[n].code for n in ("full", "stale", "behind", "garden")}
+    assert "нет" not in rows[orgs["full"].code] and "01.09.2025" in rows[orgs["full"].code]
+    assert "не обновлена" in rows[orgs["stale"].code]  # roadmap of 2024/2025 only
+    assert rows[orgs["behind"].code].count("table-danger") == 8 + 1  # no documents, overdue
+    assert f">{OVERDUE_BY_TODAY}<" in rows[orgs["behind"].code]
+    assert "36 мероприятий" in rows[orgs["full"].code]
+    assert "Техникум-PRESENCE" not in html and "Закрытая школа" not in html
+    assert "У 1 организации есть просроченные мероприятия дорожной карты" in html
+    assert "Полный комплект документов: 1 из 4." in html
+    # Column counts: the regulation is present at the full school and the kindergarten.
+    assert '<td class="text-center" data-kind="regulation">2</td>' in html
+
+
+def test_the_matrix_filters_by_type_and_exports_to_xlsx(client, factory, town):
+    municipality, orgs = town
+    client.login(factory.user(Role.MUNICIPAL, municipality))
+    html = client.get(f"/municipalities/{municipality.id}/presence?type=kindergarten")
+    assert set(_rows(html.get_data(as_text=True))) == {orgs["garden"].code}
+    export = client.get(f"/municipalities/{municipality.id}/presence.xlsx")
+    sheet = load_workbook(io.BytesIO(export.data)).active
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0][0].startswith("Наличие документов по наставничеству: Город-PRESENCE")
+    assert values[1][:4] == ("Код", "Организация", "Тип", "Приказ о внедрении")
+    by_code = {row[0]: row for row in values[2:-1]}
+    assert by_code[orgs["behind"].code][3] == "нет"
+    assert by_code[orgs["behind"].code][-1] == OVERDUE_BY_TODAY
+    assert by_code[orgs["stale"].code][5] == "02.09.2024 (не обновлена)"
+    assert values[-1][1] == "Есть"
+
+
+def test_the_regional_coordinator_sees_municipalities_and_regional_organizations(
+        client, factory, town):
+    municipality, orgs = town
+    client.login(factory.user(Role.REGIONAL, municipality.region))
+    html = client.get(f"/regions/{municipality.region_id}/presence").get_data(as_text=True)
+    assert "Город-PRESENCE" in html and set(_rows(html)) == {orgs["college"].code}
+    town_page = client.get(f"/municipalities/{municipality.id}/presence").get_data(as_text=True)
+    assert orgs["college"].code in _rows(town_page)  # the region sees every organization
+
+
+def test_curators_have_no_presence_check(client, factory, town):
+    municipality, orgs = town
+    client.login(factory.user(Role.CURATOR, orgs["full"]))
+    assert client.get(f"/municipalities/{municipality.id}/presence").status_code == 404
+    assert client.get("/presence").headers["Location"].endswith(
+        f"/organizations/{orgs['full'].id}/documents")
+
+
+def _count(client, count_queries, url) -> int:
+    with count_queries() as statements:
+        assert client.get(url).status_code == 200
+    return len(statements)
+
+
+def test_the_matrix_of_300_organizations_takes_a_bounded_number_of_queries(
+        client, factory, count_queries):
+    region = factory.region()
+    small, large = factory.municipality(region), factory.municipality(region)
+    bench.populate(small, 3, TODAY)
+    bench.populate(large, 300, TODAY)
+    client.login(factory.user(Role.REGIONAL, large.region))
+    few = _count(client, count_queries, f"/municipalities/{small.id}/presence")
+    many = _count(client, count_queries, f"/municipalities/{large.id}/presence")
+    print(f"presence page queries: {few} for 3 organizations, {many} for 300")
+    assert many == few <= 10, (few, many)
+    html = client.get(f"/municipalities/{large.id}/presence").get_data(as_text=True)
+    assert len(_rows(html)) == 300
