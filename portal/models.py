@@ -6,4 +6,3 @@ from portal.reports.models import (  # noqa: F401
     AuditEntry, Indicator, Period, Report, ReportValue, ValidationRule)
 from portal.documents.models import Document, DocumentVersion  # noqa: F401
 from portal.roadmaps.models import EventExecution, Roadmap, RoadmapEvent  # noqa: F401
-from dashboards.schema import REPORT_VALUES_BY_REPORT  # noqa: F401
