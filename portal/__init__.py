@@ -74,6 +74,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from dashboards.blueprint import bp as dashboards_bp
     from portal.admin.blueprint import bp as admin_bp
     from portal.auth.blueprint import bp as auth_bp
     from portal.documents.blueprint import bp as documents_bp
@@ -91,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(report_files_bp)
     app.register_blueprint(documents_bp)
     app.register_blueprint(roadmaps_bp)
+    app.register_blueprint(dashboards_bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -72,9 +72,26 @@ def _request_context():
 
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing (successfully) if data exists.")
+@click.option("--scale", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Add a synthetic region of N organizations instead (N/33 municipalities, "
+                   "12 quarters; for benchmarks).")
 @with_appcontext
-def demo_command(if_empty: bool):
-    """Load the demo region into an empty database."""
+def demo_command(if_empty: bool, scale: int | None):
+    """Load the demo region into an empty database (or, with --scale, a synthetic region)."""
+    if scale:
+        from portal.reports.synthetic import SCALE_LOGINS, load_scaled
+
+        try:
+            info = load_scaled(scale, password=demo.DEMO_PASSWORD)
+        except ValueError as problem:
+            db.session.rollback()
+            raise click.ClickException(str(problem)) from problem
+        db.session.commit()
+        click.echo(_("Synthetic region %(code)s: %(m)d municipalities, %(o)d organizations, "
+                     "%(v)d values. Accounts %(logins)s, password %(pw)s.", code=info.code,
+                     m=info.municipalities, o=info.organizations, v=info.values,
+                     logins=", ".join(SCALE_LOGINS), pw=demo.DEMO_PASSWORD))
+        return
     if not demo.database_is_empty():
         if if_empty:
             click.echo(_("The database already has data; the demo region was not loaded."))

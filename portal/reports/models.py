@@ -241,6 +241,9 @@ class ReportValue(db.Model):
     __tablename__ = "report_values"
     __table_args__ = (
         sa.UniqueConstraint("report_id", "indicator_id", name="uq_report_values_report_indicator"),
+        # Covering index for the dashboards: values are read by (report, indicator) and only
+        # the number is needed, so lookups never visit the table (index-only scans).
+        sa.Index("ix_report_values_report_indicator_value", "report_id", "indicator_id", "value"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
