@@ -145,3 +145,16 @@ def test_demo_reports_are_consistent(app, database):
         ReportState.DRAFT, ReportState.SUBMITTED, ReportState.ACCEPTED, ReportState.RETURNED}
     for report in reports:
         assert operations.validate(report).errors == [], report
+
+
+def test_regional_coordinator_switches_head_confirmation(client, factory):
+    region, municipality, *_ = setup_region(factory)
+    client.login(factory.user(Role.MUNICIPAL, municipality))
+    assert client.post_form(f"/regions/{region.id}/head-confirmation",
+                            token_from="/").status_code == 404
+    client.post_form("/logout")
+    client.login(factory.user(Role.REGIONAL, region))
+    page = f"/regions/{region.id}/periods"
+    client.post_form(f"/regions/{region.id}/head-confirmation", token_from=page)
+    assert db.session.get(type(region), region.id).requires_head_confirmation is True
+    assert "Не требовать подтверждения руководителя" in client.get(page).get_data(as_text=True)

@@ -36,6 +36,17 @@ def periods(region: Region):
                            action_form=ActionForm())
 
 
+def toggle_confirmation(region: Region):
+    """Switch the region's rule that the head confirms a report before it is reviewed."""
+    require(Action.MANAGE, region)
+    if ActionForm().validate_on_submit():
+        region.requires_head_confirmation = not region.requires_head_confirmation
+        db.session.flush()
+        flash(_("Reports now need the head's confirmation.") if region.requires_head_confirmation
+              else _("Reports no longer need the head's confirmation."), "success")
+    return redirect(url_for("reports.periods", region_id=region.id))
+
+
 def toggle_period(period: Period):
     """Close an open period or reopen a closed one."""
     require(Action.MANAGE, period)

@@ -21,6 +21,8 @@ bp.add_url_rule("/regions/<int:region_id>/periods/<int:period_id>/status", "regi
                 status_views.regional_status)
 bp.add_url_rule("/regions/<int:region_id>/periods", "periods", admin_views.periods,
                 methods=["GET", "POST"])
+bp.add_url_rule("/regions/<int:region_id>/head-confirmation", "toggle_confirmation",
+                admin_views.toggle_confirmation, methods=["POST"])
 bp.add_url_rule("/periods/<int:period_id>/toggle", "toggle_period", admin_views.toggle_period,
                 methods=["POST"])
 bp.add_url_rule("/catalogue", "catalogue", admin_views.catalogue, methods=["GET", "POST"])
