@@ -1,1 +1,34 @@
 """Benchmarks printed by ``make bench`` as ``name: value unit (target …)`` lines."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Callable, Iterable
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_on_databases(run: Callable[[str, str], Iterable[str]], name: str,
+                     postgres: bool) -> int:
+    """Print ``run(url, label)``'s lines on an SQLite file, then on a throwaway PostgreSQL.
+
+    The instance folder is a temporary one, so nothing touches the developer's database.
+    """
+    sys.path.insert(0, str(ROOT))
+    with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as folder:
+        os.environ["PORTAL_INSTANCE_PATH"] = folder
+        for line in run(f"sqlite:///{folder}/bench.db", "sqlite"):
+            print(line, flush=True)
+        if postgres:
+            from tests.pgcluster import ThrowawayPostgres
+
+            server = ThrowawayPostgres().start()
+            try:
+                for line in run(server.create_database(f"bench_{name}"), "postgres"):
+                    print(line, flush=True)
+            finally:
+                server.stop()
+    return 0

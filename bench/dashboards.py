@@ -23,13 +23,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
-import tempfile
 import time
 from contextlib import contextmanager
-from pathlib import Path
+
+from bench import run_on_databases
 
 PASSWORD = "bench-password-1"
 SEED = 2026
@@ -265,22 +264,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="organizations of the synthetic region (default 2000)")
     parser.add_argument("--repeat", type=int, default=21, help="timed runs per figure")
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    with tempfile.TemporaryDirectory(prefix="bench-dashboards-") as folder:
-        os.environ["PORTAL_INSTANCE_PATH"] = folder
-        for line in run(f"sqlite:///{folder}/bench.db", "sqlite", args.orgs, args.repeat):
-            print(line, flush=True)
-        if args.postgres:
-            from tests.pgcluster import ThrowawayPostgres
-
-            server = ThrowawayPostgres().start()
-            try:
-                url = server.create_database("bench_dashboards")
-                for line in run(url, "postgres", args.orgs, args.repeat):
-                    print(line, flush=True)
-            finally:
-                server.stop()
-    return 0
+    return run_on_databases(lambda url, label: run(url, label, args.orgs, args.repeat),
+                            "dashboards", args.postgres)
 
 
 if __name__ == "__main__":

@@ -18,16 +18,15 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import random
 import resource
 import statistics
 import sys
-import tempfile
 import time
 import tracemalloc
 from contextlib import contextmanager
-from pathlib import Path
+
+from bench import run_on_databases
 
 TIME_TARGET_S = 2.0
 MEMORY_TARGET_MB = 300
@@ -72,7 +71,13 @@ def _setup(app):
     from portal.auth import operations as accounts
     from portal.extensions import db
     from portal.reports import operations
-    from tenants.models import Municipality, Organization, OrganizationType, Region, Role
+    from tenants.models import (
+        Municipality,
+        Organization,
+        OrganizationType,
+        Region,
+        Role,
+    )
 
     with app.app_context():
         region = Region(code="B1", name="Бенчмарк-край")
@@ -248,22 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", action="store_true",
                         help="also run on a throwaway PostgreSQL cluster")
     args = parser.parse_args(argv)
-    root = Path(__file__).resolve().parent.parent
-    sys.path.insert(0, str(root))
-    with tempfile.TemporaryDirectory(prefix="bench-upload-") as folder:
-        os.environ["PORTAL_INSTANCE_PATH"] = folder
-        for line in run(f"sqlite:///{folder}/bench.db", "sqlite"):
-            print(line, flush=True)
-        if args.postgres:
-            from tests.pgcluster import ThrowawayPostgres
-
-            server = ThrowawayPostgres().start()
-            try:
-                for line in run(server.create_database("bench_upload"), "postgres"):
-                    print(line, flush=True)
-            finally:
-                server.stop()
-    return 0
+    return run_on_databases(run, "upload", args.postgres)
 
 
 if __name__ == "__main__":
