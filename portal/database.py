@@ -1,11 +1,36 @@
-"""Database wiring: SQLite behaviour, the start-up guard and the one commit point per request."""
+"""Database wiring: SQLite behaviour, the start-up guard and the one commit point per request.
+
+The commit decision
+-------------------
+Operations (``*/operations.py``) validate first, then write and flush; they never commit.
+A view never writes itself: it calls operations. The request is committed exactly once,
+in :func:`init_request_transactions`, and only when all three hold:
+
+1. no exception escaped the view;
+2. the response status is below 400;
+3. no :class:`Refusal` was raised while the request was handled.
+
+A refusal is an explicit result: every user-facing "no" of the domain (``ReportError``,
+``RoadmapError``, ``UploadError``, ``FileRejected``, ``AccountError``, ...) derives from
+:class:`Refusal`. Creating one while a request is handled marks the request as refused
+(:func:`request_refused`), so a view may catch it and answer however it likes - a redirect
+with a flashed message, a 200 re-render of the form, a 4xx - and still nothing that was
+flushed before or during the refused step is committed. Nobody has to remember to roll back.
+
+So a refusal is raised before anything is written (validate first), and a request either
+does all of its work or none: a step that must stand although a later step would be refused
+checks that later step first and does not attempt it (the report form saves the draft and
+then submits only if the submission checks pass, rather than catching ``SubmissionBlocked``).
+Not refusals, because they must be committed: results an operation returns to describe an
+outcome that changed something, such as a failed login that counts towards the lockout.
+"""
 
 from __future__ import annotations
 
 from contextlib import contextmanager
 from typing import Iterator
 
-from flask import Flask
+from flask import Flask, g, has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -14,6 +39,24 @@ from portal.extensions import db
 
 class StartupQueryError(RuntimeError):
     """Raised when something queries the database while the application is being built."""
+
+
+class Refusal(ValueError):
+    """A user-facing refusal: the message (already translated) says why; nothing is changed.
+
+    Creating one during a request marks the request as refused, so the request commits
+    nothing whatever the view answers. Create refusals only to raise them.
+    """
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        if has_request_context():
+            g.setdefault("portal_refusal", self)
+
+
+def request_refused() -> Refusal | None:
+    """The first refusal raised while the current request was handled, if any."""
+    return g.get("portal_refusal") if has_request_context() else None
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -57,14 +100,15 @@ def forbid_queries(reason: str) -> Iterator[None]:
 
 
 def init_request_transactions(app: Flask) -> None:
-    """Commit once per request when it succeeded, roll back otherwise.
+    """Commit once per request when it succeeded and was not refused, roll back otherwise.
 
-    Operations only flush; this is the single commit point, as in indico.
+    Operations only flush; this is the single commit point, as in indico (see the module
+    docstring for the rule).
     """
 
     @app.after_request
     def _commit(response):
-        if response.status_code < 400:
+        if response.status_code < 400 and request_refused() is None:
             db.session.commit()
         else:
             db.session.rollback()

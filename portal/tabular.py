@@ -27,6 +27,8 @@ from flask_babel import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from portal.database import Refusal
+
 # Limits on what is read (a template has ~35 rows; a municipality a few hundred organizations).
 MAX_ROWS = 5000
 MAX_SHEET_LINES = 20000
@@ -35,7 +37,7 @@ MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # an XLSX is a zip: refuse zip bombs bef
 HEADER_SEARCH_ROWS = 30
 
 
-class FileRejected(ValueError):
+class FileRejected(Refusal):
     """The file as a whole cannot be used; the message (translated) says why."""
 
 

@@ -6,11 +6,12 @@ from flask_babel import gettext as _
 import sqlalchemy as sa
 
 from portal.clock import utcnow
+from portal.database import Refusal
 from portal.extensions import db
 from tenants.models import Organization, OrganizationType, Subordination
 
 
-class RegistryError(ValueError):
+class RegistryError(Refusal):
     """A user-facing problem with a registry change (message already translated)."""
 
 

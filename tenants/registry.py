@@ -13,6 +13,7 @@ from typing import Callable, Iterable
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from portal.database import Refusal
 from portal.extensions import db
 from portal.tabular import Row, Table, TableError, require_columns
 from tenants.models import Municipality, Organization, OrganizationType, Region, Subordination
@@ -39,7 +40,7 @@ SUBORDINATION_ALIASES = {
 }
 
 
-class RegistryImportError(ValueError):
+class RegistryImportError(Refusal):
     """The file was rejected; ``problems`` lists each reason, with its line when known."""
 
     def __init__(self, problems: list[str]):

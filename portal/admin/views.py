@@ -44,7 +44,7 @@ def user_new():
                 form.scope_code.data)
         except accounts.AccountError as problem:
             form.login.errors.append(str(problem))
-        except LookupError:
+        except accounts.UnknownScope:
             form.scope_code.errors.append(_scope_problem(Role(form.role.data)))
         else:
             _flash_link(account)
@@ -69,7 +69,7 @@ def user_add_role(account: User):
     if form.validate_on_submit():
         try:
             accounts.assign_role(account, Role(form.role.data), form.scope_code.data)
-        except LookupError:
+        except accounts.UnknownScope:
             flash(_scope_problem(Role(form.role.data)), "danger")
         else:
             flash(_("The role has been assigned."), "success")

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from portal.auth.models import User
 from portal.auth.queries import find_by_login_or_email
 from portal.clock import utcnow
+from portal.database import Refusal
 from portal.extensions import db
 from tenants.models import Municipality, Organization, Region, Role, RoleAssignment
 
@@ -63,8 +64,12 @@ def set_password(user: User, password: str) -> None:
     db.session.flush()
 
 
-class AccountError(ValueError):
+class AccountError(Refusal):
     """A user-facing problem with an account operation (message already translated)."""
+
+
+class UnknownScope(Refusal, LookupError):
+    """No tenant of the level the role works at has the code given (``args[0]``)."""
 
 
 def create_user(login: str, full_name: str | None = "", email: str | None = None) -> User:
@@ -89,7 +94,8 @@ def create_user(login: str, full_name: str | None = "", email: str | None = None
 def scope_for_role(role: Role, code: str | None) -> dict[str, int | None]:
     """Turn a tenant code into the scope column of a role assignment.
 
-    Raises ``LookupError`` when the code names no tenant of the level the role works at.
+    Raises :class:`UnknownScope` (a ``LookupError``) when the code names no tenant of the
+    level the role works at.
     """
     model = {Role.REGIONAL: Region, Role.MUNICIPAL: Municipality,
              Role.CURATOR: Organization, Role.HEAD: Organization}.get(role)
@@ -97,7 +103,7 @@ def scope_for_role(role: Role, code: str | None) -> dict[str, int | None]:
         return {}
     tenant = db.session.scalars(db.select(model).where(model.code == (code or "").strip())).first()
     if tenant is None:
-        raise LookupError(code)
+        raise UnknownScope(code)
     column = {Region: "region_id", Municipality: "municipality_id",
               Organization: "organization_id"}[model]
     return {column: tenant.id}
@@ -106,7 +112,7 @@ def scope_for_role(role: Role, code: str | None) -> dict[str, int | None]:
 def create_user_with_role(login: str, full_name: str | None, email: str | None, role: Role,
                           code: str | None) -> User:
     """Create an account with its first role; checks the scope first, so a bad code writes
-    nothing (raises ``LookupError``), and a taken login raises :class:`AccountError`."""
+    nothing (raises :class:`UnknownScope`), and a taken login raises :class:`AccountError`."""
     scope_for_role(role, code)
     user = create_user(login, full_name, email)
     assign_role(user, role, code)
@@ -134,4 +140,10 @@ def remove_role(user: User, assignment: RoleAssignment) -> None:
 def set_active(user: User, active: bool) -> None:
     """Deactivate (or reactivate) an account; deactivated users cannot log in."""
     user.active = active
+    db.session.flush()
+
+
+def set_locale(user: User, locale: str) -> None:
+    """Remember the interface language the user chose."""
+    user.locale = locale
     db.session.flush()

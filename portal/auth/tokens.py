@@ -8,12 +8,13 @@ from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from portal.auth.models import User
+from portal.database import Refusal
 from portal.extensions import db
 
 _SALT = "set-password"
 
 
-class InvalidLink(Exception):
+class InvalidLink(Refusal):
     """The link is forged, expired or already used; ``reason`` says which for the user."""
 
     def __init__(self, reason: str):

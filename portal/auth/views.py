@@ -94,5 +94,5 @@ def switch_language():
         abort(400)
     session[SESSION_LOCALE_KEY] = locale
     if current_user.is_authenticated:
-        current_user.locale = locale
+        operations.set_locale(current_user, locale)
     return redirect(safe_next_url(url_for("home.index")))

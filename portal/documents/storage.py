@@ -20,13 +20,15 @@ from typing import BinaryIO
 from flask import current_app
 from flask_babel import gettext as _
 
+from portal.database import Refusal
+
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_FILENAME_LENGTH = 200
 # Letters and digits of any script, and the punctuation people put in document names.
 _FILENAME_OK = re.compile(r"^[\w .,()\[\]«»№+'-]+$")
 
 
-class UploadError(ValueError):
+class UploadError(Refusal):
     """The upload cannot be accepted; the message says why, in the user's language."""
 
     def __init__(self, message: str, field: str = "file"):

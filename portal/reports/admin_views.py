@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from wtforms import SelectChoice
 
 from portal.admin.forms import ActionForm
-from portal.extensions import db
 from portal.reports import operations, queries
 from portal.reports.catalogue import SECTIONS
 from portal.reports.forms import IndicatorForm, PeriodForm
@@ -26,8 +25,7 @@ def periods(region: Region):
             period = operations.open_period(region, form.year.data, form.quarter.data,
                                             form.opens_on.data, form.deadline.data)
         except operations.ReportError as problem:
-            db.session.rollback()
-            flash(str(problem), "danger")
+            flash(str(problem), "danger")  # refused: the request commits nothing
         else:
             flash(_("The period %(label)s is open.", label=period.label), "success")
             return redirect(url_for("reports.periods", region_id=region.id))
@@ -40,8 +38,7 @@ def toggle_confirmation(region: Region):
     """Switch the region's rule that the head confirms a report before it is reviewed."""
     require(Action.MANAGE, region)
     if ActionForm().validate_on_submit():
-        region.requires_head_confirmation = not region.requires_head_confirmation
-        db.session.flush()
+        operations.set_head_confirmation(region, not region.requires_head_confirmation)
         flash(_("Reports now need the head's confirmation.") if region.requires_head_confirmation
               else _("Reports no longer need the head's confirmation."), "success")
     return redirect(url_for("reports.periods", region_id=region.id))
@@ -69,26 +66,19 @@ def catalogue():
     if form.validate_on_submit():
         if not can_manage:
             abort(403)
-        if db.session.scalar(db.select(Indicator.id).filter_by(code=form.code.data)):
-            form.code.errors.append(_("An indicator with this code already exists."))
+        try:
+            operations.add_indicator(
+                code=form.code.data, label_ru=form.label_ru.data, label_en=form.label_en.data,
+                unit=Unit(form.unit.data), section=form.section.data,
+                applies_to=list(form.applies_to.data))
+        except operations.ReportError as problem:
+            form.code.errors.append(str(problem))
         else:
-            _add_indicator(form)
             flash(_("The indicator has been added."), "success")
             return redirect(url_for("reports.catalogue"))
     return render_template("reports/catalogue.html", indicators=queries.all_indicators(),
                            form=form, can_manage=can_manage, action_form=ActionForm(),
                            unit_labels=UNIT_LABELS)
-
-
-def _add_indicator(form: IndicatorForm) -> None:
-    unit = Unit(form.unit.data)
-    low, high = {Unit.COUNT: (0, None), Unit.PERCENT: (0, 100), Unit.SCORE: (1, 10)}[unit]
-    last = max((i.position for i in queries.all_indicators()), default=0)
-    db.session.add(Indicator(
-        code=form.code.data, label_ru=form.label_ru.data, label_en=form.label_en.data,
-        unit=unit, section=form.section.data, applies_to=list(form.applies_to.data),
-        type_labels={}, position=last + 10, min_value=low, max_value=high))
-    db.session.flush()
 
 
 def retire(indicator: Indicator):

@@ -13,17 +13,18 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from portal.clock import utcnow
+from portal.database import Refusal
 from portal.extensions import db
 from portal.reports import queries
 from portal.reports.models import (AuditEntry, Indicator, Period, Report, ReportState,
-                                   ReportValue)
+                                   ReportValue, Unit)
 from portal.reports.periods import default_deadline, default_opening
 from portal.reports.validation import Outcome, check
 from portal.reports.values import Parsed, parse_value
 from tenants.models import Organization, Region
 
 
-class ReportError(ValueError):
+class ReportError(Refusal):
     """A user-facing refusal (message already translated); nothing was changed."""
 
 
@@ -42,8 +43,13 @@ class SubmissionBlocked(ReportError):
     """Submission refused by validation; ``outcome`` lists the problems."""
 
     def __init__(self, outcome: Outcome):
-        super().__init__(_("The report has errors; correct them before submitting."))
+        super().__init__(self.message())
         self.outcome = outcome
+
+    @staticmethod
+    def message() -> str:
+        """What the user is told when the checks block a submission."""
+        return _("The report has errors; correct them before submitting.")
 
 
 def audit(org_id: int, report: Report | None, user: Any, source: str, action: str,
@@ -145,6 +151,11 @@ def validate(report: Report, indicators: list[Indicator] | None = None, *,
                  for_submission=for_submission, explanations=report.explanations or {})
 
 
+def submission_checks(report: Report) -> Outcome:
+    """The checks :func:`submit` requires, over the stored values; writes nothing."""
+    return validate(report, for_submission=True)
+
+
 def _transition(report: Report, new_state: ReportState, user: Any, note: str = "") -> None:
     audit(report.organization_id, report, user, "workflow", "state", "state",
           report.state.value, new_state.value, note)
@@ -157,7 +168,7 @@ def submit(report: Report, user: Any, expected_version: int | None = None) -> Re
     if report.state in SUBMITTED_STATES:
         raise AlreadySubmitted(_("The report has already been submitted."))
     _check_editable(report, expected_version)
-    outcome = validate(report, for_submission=True)
+    outcome = submission_checks(report)
     if outcome.errors:
         raise SubmissionBlocked(outcome)
     region = report.organization.municipality.region
@@ -220,13 +231,14 @@ def open_period(region: Region, year: int, quarter: int, opens_on: date | None =
     """Open (or reopen) a quarter for the region, with default dates if none are given."""
     period = db.session.scalars(sa.select(Period).filter_by(
         region_id=region.id, year=year, quarter=quarter)).first()
+    opens_on = opens_on or (period and period.opens_on) or default_opening(year, quarter)
+    deadline = deadline or (period and period.deadline) or default_deadline(year, quarter)
+    if deadline < opens_on:
+        raise ReportError(_("The deadline cannot be before the opening date."))
     if period is None:
         period = Period(region_id=region.id, year=year, quarter=quarter)
         db.session.add(period)
-    period.opens_on = opens_on or period.opens_on or default_opening(year, quarter)
-    period.deadline = deadline or period.deadline or default_deadline(year, quarter)
-    if period.deadline < period.opens_on:
-        raise ReportError(_("The deadline cannot be before the opening date."))
+    period.opens_on, period.deadline = opens_on, deadline
     period.is_open, period.closed_at = True, None
     db.session.flush()
     return period
@@ -236,6 +248,27 @@ def close_period(period: Period) -> None:
     """Close a quarter: no new reports and no changes to drafts."""
     period.is_open, period.closed_at = False, utcnow()
     db.session.flush()
+
+
+def set_head_confirmation(region: Region, required: bool) -> None:
+    """Switch the region's rule that the head confirms a report before it is reviewed."""
+    region.requires_head_confirmation = required
+    db.session.flush()
+
+
+def add_indicator(*, code: str, label_ru: str, label_en: str, unit: Unit, section: str,
+                  applies_to: list[str]) -> Indicator:
+    """Add an indicator at the end of the catalogue; codes stay unique."""
+    if db.session.scalar(sa.select(Indicator.id).filter_by(code=code)) is not None:
+        raise ReportError(_("An indicator with this code already exists."))
+    low, high = {Unit.COUNT: (0, None), Unit.PERCENT: (0, 100), Unit.SCORE: (1, 10)}[unit]
+    last = db.session.scalar(sa.select(sa.func.max(Indicator.position))) or 0
+    indicator = Indicator(code=code, label_ru=label_ru, label_en=label_en, unit=unit,
+                          section=section, applies_to=applies_to, type_labels={},
+                          position=last + 10, min_value=low, max_value=high)
+    db.session.add(indicator)
+    db.session.flush()
+    return indicator
 
 
 def retire_indicator(indicator: Indicator) -> None:

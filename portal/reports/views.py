@@ -46,25 +46,29 @@ def form(organization: Organization, period: Period):
         require(Action.EDIT, organization)
         typed = _posted_cells()
         try:
-            outcome, status = _save_or_submit(organization, period, typed), 200
+            blocked = _save_or_submit(organization, period, typed)
         except operations.AlreadySubmitted as done:
             flash(str(done), "info")  # a double-click: the first click did the work
             return redirect(url_for("reports.form", org_id=organization.id, period_id=period.id))
-        except operations.SubmissionBlocked as blocked:
-            # The draft itself was saved (submit validates before changing anything): keep it.
-            outcome, status = blocked.outcome, 200
-            flash(str(blocked), "danger")
         except operations.ReportError as problem:
-            flash(str(problem), "danger")
+            flash(str(problem), "danger")  # refused: the request commits nothing
             status = 409 if isinstance(problem, operations.ConflictError) else 400
         else:
-            return redirect(url_for("reports.form", org_id=organization.id, period_id=period.id))
+            if blocked is None:
+                return redirect(url_for("reports.form", org_id=organization.id,
+                                        period_id=period.id))
+            outcome = blocked  # the draft is saved; the submission's problems are shown
         report = queries.report_for(organization, period)
     return render_template("reports/form.html", **_form_context(
         organization, period, report, outcome, typed)), status
 
 
-def _save_or_submit(organization, period, typed) -> Outcome:
+def _save_or_submit(organization, period, typed) -> Outcome | None:
+    """Save the draft, then submit it if asked and its checks pass.
+
+    Returns the checks' outcome when they block the submission: the draft is saved as its
+    own successful step and the submission is not attempted (a refusal would undo the save).
+    """
     report = operations.ensure_report(organization, period)
     if request.form.get("action") == "submit" and report.state in operations.SUBMITTED_STATES:
         raise operations.AlreadySubmitted(_("The report has already been submitted."))
@@ -73,6 +77,10 @@ def _save_or_submit(organization, period, typed) -> Outcome:
         report, typed, user=current_user, source="form", expected_version=version,
         comment=request.form.get("comment", ""), explanations=_posted_explanations())
     if request.form.get("action") == "submit":
+        checks = operations.submission_checks(report)
+        if checks.errors:
+            flash(operations.SubmissionBlocked.message(), "danger")
+            return checks
         state = operations.submit(report, current_user)
         flash(_("The report has been submitted.") if state is ReportState.SUBMITTED
               else _("The report has been sent to the head for confirmation."), "success")
@@ -80,7 +88,7 @@ def _save_or_submit(organization, period, typed) -> Outcome:
         flash(_("The draft has been saved.") if not outcome.errors else
               _("The draft has been saved, but it has errors to correct before submitting."),
               "warning" if outcome.errors else "success")
-    return outcome
+    return None
 
 
 def _form_context(organization, period, report, outcome, typed) -> dict:
@@ -129,7 +137,7 @@ def _workflow(report: Report, action: Action, apply, success: str):
     try:
         apply()
     except operations.ReportError as problem:
-        flash(str(problem), "danger")
+        flash(str(problem), "danger")  # refused: the redirect commits nothing
     else:
         flash(success, "success")
     return redirect(local_path(request.form.get("next")) or url_for(

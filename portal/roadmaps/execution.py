@@ -13,6 +13,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from portal.clock import utcnow
+from portal.database import Refusal
 from portal.documents.models import Document
 from portal.documents.operations import clean_url
 from portal.documents.storage import UploadError
@@ -27,7 +28,7 @@ from tenants.scoping import scoped_select
 NOTE_MAX, ORDER_MAX = 5000, 255
 
 
-class ExecutionError(ValueError):
+class ExecutionError(Refusal):
     """The report cannot take execution changes now; the message is for the user."""
 
 

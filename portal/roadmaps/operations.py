@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from portal.clock import utcnow
+from portal.database import Refusal
 from portal.extensions import db
 from portal.roadmaps import schoolyear
 from portal.roadmaps.models import STAGES, Roadmap, RoadmapEvent
@@ -20,7 +21,7 @@ from tenants.models import Organization
 LIMITS = {"title": 1000, "responsible": 500, "note": 255, "planned_result": 5000}
 
 
-class RoadmapError(ValueError):
+class RoadmapError(Refusal):
     """A refused change to a roadmap; the message is for the user."""
 
 

@@ -18,10 +18,12 @@ from flask import current_app, has_app_context
 from flask_babel import format_date
 from flask_babel import gettext as _
 
+from portal.database import Refusal
+
 FIRST_MONTH = 9  # the school year starts in September
 
 
-class DeadlineError(ValueError):
+class DeadlineError(Refusal):
     """A deadline that cannot be read or is impossible; the message is for the user."""
 
 

@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from portal.database import Refusal
 from portal.documents.models import DocumentKind
 from portal.roadmaps import schoolyear
 from portal.roadmaps.models import RoadmapEvent
@@ -41,7 +42,7 @@ _STAGE_FILL = PatternFill("solid", fgColor="DDEBF7")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 
 
-class ImportProblems(ValueError):
+class ImportProblems(Refusal):
     """The file was refused; ``problems`` lists every one, with line numbers."""
 
     def __init__(self, problems: list[str]):
