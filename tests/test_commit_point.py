@@ -46,6 +46,10 @@ def _form_url(org, period) -> str:
     return f"/organizations/{org.id}/reports/{period.id}"
 
 
+def _accept(client, report, school, period):
+    return client.post_form(f"/reports/{report.id}/accept", token_from=_form_url(school, period))
+
+
 def _draft(factory, client):
     """A region whose school has a saved draft; the municipal coordinator is logged in."""
     region, municipality, school, _college, period = setup_region(factory)
@@ -62,7 +66,7 @@ def _draft(factory, client):
 def test_a_refused_workflow_step_answered_with_a_redirect_changes_nothing(client, factory):
     _region, school, period, report = _draft(factory, client)
     before = _snapshot()
-    response = client.post_form(f"/reports/{report.id}/accept", token_from=_form_url(school, period))
+    response = _accept(client, report, school, period)
     assert response.status_code == 302
     assert _changed(before, _snapshot()) == set()
     page = client.get(_form_url(school, period)).get_data(as_text=True)
@@ -82,7 +86,7 @@ def test_a_refusal_after_a_flush_is_rolled_back_although_the_view_redirects(
 
     monkeypatch.setattr(operations, "accept", accept_after_writing)
     before = _snapshot()
-    response = client.post_form(f"/reports/{report.id}/accept", token_from=_form_url(school, period))
+    response = _accept(client, report, school, period)
     assert response.status_code == 302
     assert _changed(before, _snapshot()) == set()
     assert db.session.get(Report, report.id).state is ReportState.DRAFT
@@ -174,7 +178,7 @@ def test_a_successful_request_commits(client, factory):
     _region, school, period, report = _draft(factory, client)
     report.state = ReportState.SUBMITTED
     before = _snapshot()
-    response = client.post_form(f"/reports/{report.id}/accept", token_from=_form_url(school, period))
+    response = _accept(client, report, school, period)
     assert response.status_code == 302
     assert _changed(before, _snapshot()) == {"reports", "audit_entries"}
     assert db.session.get(Report, report.id).state is ReportState.ACCEPTED
