@@ -14,6 +14,7 @@ from portal import demo
 from portal.auth import operations as accounts
 from portal.auth.queries import find_by_login_or_email
 from portal.auth.tokens import set_password_url
+from portal.cli_errors import LocalizedCommand, LocalizedGroup, fail
 from portal.extensions import db
 from tenants.models import Role
 
@@ -22,7 +23,7 @@ TRANSLATIONS = ROOT / "portal" / "translations"
 POT_FILE = ROOT / "messages.pot"
 
 
-@click.group("users")
+@click.group("users", cls=LocalizedGroup)
 def users_group():
     """Manage user accounts."""
 
@@ -40,10 +41,10 @@ def create_user_command(login, role, scope_code, full_name, email, password_stdi
     """Create an account (or add a role to an existing one) and print a set-password link."""
     role = Role(role)
     if role is not Role.ADMIN and not scope_code:
-        raise click.UsageError(_("--scope is required for the role %(role)s.", role=role.value))
+        fail(_("--scope is required for the role %(role)s.", role=role.value), code=2)
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     if password is not None and len(password) < 8:
-        raise click.ClickException(_("The password must be at least %(n)d characters long.", n=8))
+        fail(_("The password must be at least %(n)d characters long.", n=8))
     user = find_by_login_or_email(login)
     try:
         if user is None:
@@ -51,17 +52,18 @@ def create_user_command(login, role, scope_code, full_name, email, password_stdi
         accounts.assign_role(user, role, scope_code)
     except accounts.AccountError as problem:
         db.session.rollback()
-        raise click.ClickException(str(problem)) from problem
-    except LookupError as problem:
+        fail(str(problem))
+    except LookupError:
         db.session.rollback()
-        raise click.ClickException(_("No tenant has the code %(code)s.", code=scope_code)) from problem
+        fail(_("No tenant has the code %(code)s.", code=scope_code))
     if password is not None:
         accounts.set_password(user, password)
     db.session.commit()
     click.echo(_("Account %(login)s: role %(role)s.", login=user.login, role=role.value))
     if password is None:
         with _request_context():
-            click.echo(_("One-time link to set the password: %(link)s", link=set_password_url(user)))
+            click.echo(_("One-time link to set the password: %(link)s",
+                         link=set_password_url(user)))
 
 
 def _request_context():
@@ -70,7 +72,7 @@ def _request_context():
     return current_app.test_request_context(base_url=current_app.config["PORTAL_BASE_URL"])
 
 
-@click.command("demo")
+@click.command("demo", cls=LocalizedCommand)
 @click.option("--if-empty", is_flag=True, help="Do nothing (successfully) if data exists.")
 @click.option("--scale", type=click.IntRange(min=1), default=None, metavar="N",
               help="Add a synthetic region of N organizations instead (N/33 municipalities, "
@@ -85,7 +87,7 @@ def demo_command(if_empty: bool, scale: int | None):
             info = load_scaled(scale, password=demo.DEMO_PASSWORD)
         except ValueError as problem:
             db.session.rollback()
-            raise click.ClickException(str(problem)) from problem
+            fail(str(problem))
         db.session.commit()
         click.echo(_("Synthetic region %(code)s: %(m)d municipalities, %(o)d organizations, "
                      "%(v)d values. Accounts %(logins)s, password %(pw)s.", code=info.code,
@@ -96,24 +98,27 @@ def demo_command(if_empty: bool, scale: int | None):
         if if_empty:
             click.echo(_("The database already has data; the demo region was not loaded."))
             return
-        raise click.ClickException(_("The database is not empty; the demo loads only into an "
-                                     "empty database."))
+        fail(_("The database is not empty; the demo loads only into an empty database."))
     demo.load_demo()
     db.session.commit()
     click.echo(_("The demo region has been loaded. Password of every demo account: %(pw)s",
                  pw=demo.DEMO_PASSWORD))
 
 
-@click.group("translate")
+@click.group("translate", cls=LocalizedGroup)
 def translate_group():
     """Maintain the translations (wraps pybabel)."""
 
 
 def _pybabel(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=ROOT)
+    done = subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], cwd=ROOT)
+    if done.returncode != 0:
+        fail(_("pybabel %(step)s failed (exit code %(code)d).", step=args[0],
+               code=done.returncode))
 
 
 @translate_group.command("update")
+@with_appcontext
 def translate_update():
     """Extract messages and merge them into every catalogue."""
     _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "--no-location",
@@ -122,7 +127,8 @@ def translate_update():
              "--ignore-obsolete", "-w", "100")
     POT_FILE.unlink()
     _fill_source_catalogue(TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po")
-    click.echo("Now translate the empty entries of the ru catalogue, then: flask translate compile")
+    click.echo(_("Now translate the empty entries of the ru catalogue, then: flask translate "
+                 "compile"))
 
 
 def _fill_source_catalogue(path: Path) -> None:
@@ -139,6 +145,7 @@ def _fill_source_catalogue(path: Path) -> None:
 
 
 @translate_group.command("compile")
+@with_appcontext
 def translate_compile():
     """Compile the catalogues into .mo files."""
     _pybabel("compile", "-d", str(TRANSLATIONS))

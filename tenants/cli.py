@@ -8,23 +8,23 @@ import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
+from portal.cli_errors import LocalizedGroup, fail
 from portal.extensions import db
-from portal.tabular import TableError, read_table_file
 from tenants import registry
 
 
-@click.group("tenants")
+@click.group("tenants", cls=LocalizedGroup)
 def tenants_group():
     """Manage regions, municipalities and organizations."""
 
 
 @tenants_group.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def import_command(file: Path):
     """Load the organization registry from CSV or XLSX (idempotent; all or nothing)."""
     try:
-        parsed = registry.parse(read_table_file(file))
+        parsed = registry.parse(registry.read(file))
         with click.progressbar(length=len(parsed.organizations),
                                label=_("Importing organizations")) as bar:
             def progress(rows):
@@ -34,10 +34,9 @@ def import_command(file: Path):
 
             summary = registry.store(parsed, progress)
         db.session.commit()
-    except (TableError, registry.RegistryImportError) as problem:
+    except registry.RegistryImportError as problem:
         db.session.rollback()
-        raise click.ClickException(
-            _("Nothing was imported.") + "\n" + str(problem)) from problem
+        fail(_("Nothing was imported.") + "\n" + str(problem))
     click.echo(_("Imported: %(regions)d regions, %(municipalities)d municipalities, "
                  "%(created)d new and %(updated)d updated organizations.",
                  regions=summary.regions, municipalities=summary.municipalities,

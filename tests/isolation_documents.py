@@ -6,8 +6,9 @@ import io
 
 from portal.documents import operations
 from portal.documents.models import DocumentKind
+from tests.document_files import pdf
 
-PDF = b"%PDF-1.4\n% isolation walk\n%%EOF\n"
+PDF = pdf("isolation walk")
 
 
 def _version(factory, org):

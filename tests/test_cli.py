@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from portal.auth.models import User
@@ -76,3 +77,40 @@ def test_demo_loads_once_into_an_empty_database(app, client):
         client.login(_user(login), "demo2026")
         assert client.get("/").status_code == 200
         client.post_form("/logout")
+
+
+@pytest.mark.parametrize("args, input, code, message", [
+    (["users", "create", "--role", "curator"], None, 2,
+     "Ошибка: Обязателен параметр --login.\nСправка: "),
+    (["users", "create", "--login", "x", "--role", "rector"], None, 2,
+     "Ошибка: Значение --role должно быть одним из: admin, regional, municipal, curator, head."),
+    (["users", "create", "--login", "x", "--role", "admin", "--color", "red"], None, 2,
+     "Ошибка: Нет параметра --color."),
+    (["users", "create", "--login", "x", "--role", "curator"], None, 2,
+     "Ошибка: Для роли curator нужен параметр --scope."),
+    (["users", "create", "--login", "x", "--role", "admin", "--password-stdin"], "short\n", 1,
+     "Ошибка: Пароль должен быть не короче 8 символов."),
+    (["users", "rename"], None, 2, "Ошибка: Нет команды rename."),
+])
+def test_command_line_errors_are_in_the_users_language(app, database, args, input, code,
+                                                       message):
+    result = _invoke(app, *args, input=input)
+    assert result.exit_code == code
+    assert message in result.output
+    assert "Error" not in result.output and "Usage" not in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_command_line_errors_are_in_english_when_the_shell_is(app, database, monkeypatch):
+    monkeypatch.setenv("PORTAL_LOCALE", "en")
+    result = _invoke(app, "users", "create", "--role", "curator")
+    assert result.exit_code == 2 and "Error: The option --login is required." in result.output
+    result = _invoke(app, "tenants", "import", "/nonexistent.csv")
+    assert "Error: Nothing was imported.\nThere is no file /nonexistent.csv." in result.output
+
+
+def test_demo_refusal_is_in_the_users_language(app, factory):
+    factory.organization()
+    result = _invoke(app, "demo")
+    assert result.exit_code == 1
+    assert result.output.startswith("Ошибка: База данных не пуста")

@@ -373,10 +373,11 @@ def test_presence_of_documents_on_the_municipal_dashboard(app, factory, land):
 
     from portal.documents import operations as documents
     from portal.documents.models import DocumentKind
+    from tests.document_files import pdf
 
     for org in (land["A"], land["K"]):  # the regional college is not counted here
         upload = documents.Upload(kind=DocumentKind.REGULATION, order_number="17",
-                                  stream=io.BytesIO(b"%PDF-1.4\n% dashboards\n%%EOF\n"),
+                                  stream=io.BytesIO(pdf("dashboards")),
                                   filename="regulation.pdf")
         documents.add_version(org, upload, None)
     page, charts = build(app, views.municipal_page, land["m1"],

@@ -3,32 +3,27 @@
 from __future__ import annotations
 
 import io
-import zipfile
+import random
 
 import pytest
 import sqlalchemy as sa
 
-from portal.documents import storage
+from portal.documents import archives, storage
 from portal.documents.models import Document, DocumentVersion
 from portal.extensions import db
 from tenants.models import Role
+from tests import document_files as files
 
-PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+PDF = files.pdf()
+PNG = files.png()
+JPEG = files.jpeg()
+DOCX = files.docx()
+XLSX = files.xlsx()
+ODT = files.odt()
 
 
 def _zip(parts: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in parts.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
-DOCX = _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"})
-XLSX = _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"})
-ODT = _zip({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"<x/>"})
+    return files.zip_parts(parts)
 
 
 @pytest.fixture(autouse=True)
@@ -144,6 +139,111 @@ def test_bad_uploads_are_refused_with_a_clear_message_and_nothing_stored(
     assert db.session.scalar(sa.select(sa.func.count()).select_from(DocumentVersion)) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Document)) == 0
     assert _stored_files(school) == []
+
+
+def _assert_nothing_stored(folder) -> None:
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(DocumentVersion)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Document)) == 0
+    assert not folder.exists() or [p for p in folder.rglob("*") if p.is_file()] == []
+
+
+PDF_WITH_HTML = files.pdf(extra=b"<html><body><script>alert(1)</script></body></html>\n")
+DOCX_DUPLICATE = files.rename_raw(files.docx({"word/documenX.xml": b"<x/>"}),
+                                  "word/documenX.xml", b"word/document.xml")
+DOCX_NUL = files.rename_raw(files.docx({"word/media/aX.png": PNG}), "word/media/aX.png",
+                            b"word/media/a\0.png")
+PPTX = files.docx(main_type="application/vnd.openxmlformats-officedocument.presentationml."
+                            "presentation.main+xml")
+HOSTILE_UPLOADS = [
+    ("html behind %PDF-", b"%PDF-1.4\n<html><body><script>alert(1)</script></body></html>\n",
+     "pdf", "Файл PDF повреждён или неполон"),
+    ("html inside a well-formed pdf", PDF_WITH_HTML, "pdf", "содержит веб-страницу (HTML)"),
+    ("pdf cut before %%EOF", PDF[:-6], "pdf", "Файл PDF повреждён или неполон"),
+    ("pdf without cross-reference", PDF[:PDF.index(b"xref")] + b"startxref\n9\n%%EOF\n", "pdf",
+     "Файл PDF повреждён или неполон"),
+    ("docm renamed docx", files.docm_named_docx(), "docx", "Документ содержит макросы"),
+    ("macro-enabled main part alone", files.docx(main_type=files.DOCM_MAIN), "docx",
+     "Документ содержит макросы"),
+    ("vba project in a docx", files.docx({"word/vbaProject.bin": b"\xd0\xcf\x11\xe0"}), "docx",
+     "Документ содержит макросы"),
+    ("activex in a docx", files.docx({"word/activeX/activeX1.bin": b"x"}), "docx",
+     "Документ содержит макросы"),
+    ("basic macros in an odt", files.odt({"Basic/Standard/Module1.xml": b"<x/>"}), "odt",
+     "Документ содержит макросы"),
+    ("setup.exe and ../../evil.bat", files.docx({"setup.exe": b"MZ", "../../evil.bat": b"@"}),
+     "docx", "В архиве есть файл с небезопасным именем: ../../evil.bat."),
+    ("setup.exe next to the parts", files.docx({"setup.exe": b"MZ\x90\x00"}), "docx",
+     "В архиве есть файл, которого не бывает в документе DOCX: setup.exe."),
+    ("script inside word/", files.docx({"word/media/run.vbs": b"x"}), "docx",
+     "не бывает в документе DOCX: word/media/run.vbs."),
+    ("program inside an odt", files.odt({"Pictures/setup.exe": b"MZ"}), "odt",
+     "не бывает в документе ODT: Pictures/setup.exe."),
+    ("absolute name", files.docx({"/etc/cron.d/x": b"x"}), "docx",
+     "небезопасным именем: /etc/cron.d/x."),
+    ("backslashes", files.docx({"word\\..\\..\\evil.bat": b"x"}), "docx",
+     "небезопасным именем: word\\..\\..\\evil.bat."),
+    ("drive letter", files.docx({"C:/Windows/evil.dll": b"x"}), "docx",
+     "небезопасным именем: C:/Windows/evil.dll."),
+    ("nul in a name", DOCX_NUL, "docx", "небезопасным именем: word/media/a⟨U+0000⟩.png."),
+    ("one part twice", DOCX_DUPLICATE, "docx", "дважды встречается файл word/document.xml"),
+    ("one part twice, other case", files.docx({"WORD/Document.xml": b"<x/>"}), "docx",
+     "дважды встречается файл WORD/Document.xml"),
+    ("zip bomb", files.docx({"word/media/filler.xml": b"\0" * 30_000_000}), "docx",
+     "отклонён как возможная «zip-бомба»"),
+    ("spreadsheet as odt", files.odt(mimetype=files.ODS_TYPE), "odt",
+     "не текстовый документ (.odt)"),
+    ("presentation as docx", PPTX, "docx", "не документ DOCX или XLSX"),
+    ("docx without its relationships",
+     files.zip_parts({k: v for k, v in files.docx_parts().items() if k != "_rels/.rels"}),
+     "docx", "повреждённый ZIP-архив"),
+    ("truncated docx", DOCX[:len(DOCX) // 2], "docx", "повреждённый ZIP-архив"),
+    ("png with a broken header", files.png(break_ihdr=True), "png", "Изображение PNG повреждено"),
+    ("jpeg without its end", files.jpeg(truncated=True), "jpg", "Изображение JPEG повреждено"),
+]
+
+
+@pytest.mark.parametrize("case, data, extension, message", HOSTILE_UPLOADS,
+                         ids=[c[0] for c in HOSTILE_UPLOADS])
+def test_files_whose_structure_is_wrong_are_refused_and_nothing_is_stored(
+        client, factory, school, documents_folder, case, data, extension, message):
+    client.login(factory.user(Role.CURATOR, school))
+    response = _upload(client, school, data, filename=f"Положение.{extension}")
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    _assert_nothing_stored(documents_folder)
+    assert storage.detect_type(data) is None
+
+
+def test_an_archive_over_the_unpacked_limit_is_refused(client, factory, school, documents_folder,
+                                                       monkeypatch):
+    monkeypatch.setattr(archives, "MAX_UNPACKED_BYTES", 64 * 1024)
+    client.login(factory.user(Role.CURATOR, school))
+    noise = random.Random(9).randbytes(4096)  # incompressible: the ratio alone would pass
+    data = files.docx({f"word/media/image{n}.png": noise for n in range(40)})
+    response = _upload(client, school, data, filename="Положение.docx")
+    assert response.status_code == 422 and "zip-бомба" in response.get_data(as_text=True)
+    _assert_nothing_stored(documents_folder)
+
+
+VALID_UPLOADS = [
+    ("pdf", PDF, "pdf"), ("pdf with a cross-reference stream", files.pdf(xref_stream=True), "pdf"),
+    ("pdf with an html attachment",
+     files.pdf(extra=b"6 0 obj\n<< /Type /EmbeddedFile /Length 13 >>\nstream\n<html></html>"
+                     b"\nendstream\nendobj\n"), "pdf"),
+    ("docx", DOCX, "docx"), ("xlsx", XLSX, "xlsx"), ("odt", ODT, "odt"), ("png", PNG, "png"),
+    ("jpeg", JPEG, "jpg"),
+]
+
+
+@pytest.mark.parametrize("case, data, extension", VALID_UPLOADS, ids=[c[0] for c in VALID_UPLOADS])
+def test_well_formed_files_of_every_type_are_stored(client, factory, school, case, data,
+                                                    extension):
+    client.login(factory.user(Role.CURATOR, school))
+    response = _upload(client, school, data, filename=f"Положение.{extension}")
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    version = db.session.scalars(sa.select(DocumentVersion)).one()
+    assert version.storage_name.endswith(f".{extension}")
+    assert _download(client, version.id).data == data
 
 
 def test_a_file_over_10_mb_is_refused(client, factory, school):

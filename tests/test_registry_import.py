@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 
 import pytest
 import sqlalchemy as sa
@@ -138,3 +139,143 @@ def test_messages_in_english_when_the_shell_is_english(run_import, monkeypatch):
     monkeypatch.setenv("PORTAL_LOCALE", "en")
     result = run_import(_csv([ROWS[0][:7] + ["university", "municipal"]]))
     assert "Line 2: unknown organization type “university”." in result.output
+
+
+def _nothing_written() -> bool:
+    return (_count(Region), _count(Municipality), _count(Organization)) == (0, 0, 0)
+
+
+def _refused(result, message: str) -> None:
+    assert result.exit_code == 1, result.output
+    assert "Ошибка: Ничего не загружено." in result.output and message in result.output
+    assert "Error" not in result.output and "Traceback" not in result.output
+    assert _nothing_written()
+
+
+def _row(**changes) -> list[str]:
+    row = dict(zip(HEADER, ROWS[0], strict=True))
+    row.update(changes)
+    return [row[column] for column in HEADER]
+
+
+@pytest.mark.parametrize("second, message", [
+    (_row(code="7701003", region="Тестовый  край"),
+     "Строка 3: регион 77 назван здесь «Тестовый  край», а в строке 2 — «Тестовый край»."),
+    (_row(code="7701003", municipality="город Тест"),
+     "Строка 3: муниципалитет 77-01 назван здесь «город Тест», а в строке 2 — «Город Тест»."),
+])
+def test_a_code_spelt_two_ways_stops_the_import(run_import, second, message):
+    _refused(run_import(_csv([ROWS[0], second])), message)
+
+
+def test_the_same_spelling_in_the_database_and_the_file_renames_nothing_else(run_import):
+    assert run_import(_csv(ROWS)).exit_code == 0
+    renamed = [_row(code=row[4], region="Тестовый край (новое название)") for row in ROWS]
+    assert run_import(_csv(renamed)).exit_code == 0
+    assert db.session.scalars(sa.select(Region.name)).one() == "Тестовый край (новое название)"
+
+
+@pytest.mark.parametrize("column, length, limit", [
+    ("region_code", 33, 32), ("region", 256, 255), ("municipality_code", 33, 32),
+    ("municipality", 256, 255), ("code", 33, 32), ("name", 501, 500), ("short_name", 256, 255),
+])
+def test_a_value_longer_than_its_column_stops_the_import_before_any_insert(
+        run_import, column, length, limit):
+    result = run_import(_csv([ROWS[0], _row(**{"code": "7701003", column: "Я" * length})]))
+    _refused(result, f"Строка 3: значение в столбце {column} слишком длинное (символов: "
+                     f"{length}, а помещается не больше {limit}).")
+
+
+def test_values_that_just_fit_their_columns_are_stored(run_import):
+    row = _row(region_code="7" * 32, region="Р" * 255, municipality_code="8" * 32,
+               municipality="М" * 255, code="9" * 32, name="Н" * 500, short_name="К" * 255)
+    result = run_import(_csv([row]))
+    assert result.exit_code == 0, result.output
+    stored = db.session.scalars(sa.select(Organization)).one()
+    assert (stored.code, len(stored.name), len(stored.short_name)) == ("9" * 32, 500, 255)
+
+
+@pytest.mark.parametrize("changes, shown", [
+    ({"code": "7701\u200b003"}, "«7701⟨U+200B⟩003» в столбце code содержит невидимый или "
+                                "управляющий символ (U+200B ZERO WIDTH SPACE)"),
+    ({"municipality_code": "77\u00a001"}, "«77⟨U+00A0⟩01» в столбце municipality_code"),
+    ({"name": "МБОУ\ufeff «СОШ № 3»"}, "«МБОУ⟨U+FEFF⟩ «СОШ № 3»» в столбце name"),
+    ({"short_name": "СОШ\x07 № 3"}, "«СОШ⟨U+0007⟩ № 3» в столбце short_name"),
+    ({"region": "Тестовый\x85край"}, "«Тестовый⟨U+0085⟩край» в столбце region"),
+    ({"type": "school\u200e"}, "«school⟨U+200E⟩» в столбце type"),
+])
+def test_invisible_and_control_characters_stop_the_import_and_are_shown(
+        run_import, changes, shown):
+    result = run_import(_csv([ROWS[0], _row(**{"code": "7701003", **changes})]))
+    _refused(result, "Строка 3: значение " + shown)
+
+
+def test_a_zero_width_space_in_a_workbook_code_is_caught_too(run_import):
+    result = run_import(_xlsx([_row(code="7701\u200b001")]), "registry.xlsx")
+    _refused(result, "Строка 2: значение «7701⟨U+200B⟩001» в столбце code")
+
+
+def test_a_no_break_space_in_a_name_is_an_ordinary_space(run_import):
+    result = run_import(_csv([_row(short_name="СОШ\u00a0№\u00a01")]))
+    assert result.exit_code == 0, result.output
+    assert db.session.scalars(sa.select(Organization.short_name)).one() == "СОШ № 1"
+
+
+def test_a_formula_cell_stops_the_import(run_import):
+    result = run_import(_xlsx([ROWS[0], _row(code="7701003", name='=F2&" (филиал)"')]),
+                        "registry.xlsx")
+    _refused(result, 'Строка 3: в столбце name формула (=F2&" (филиал)"), а реестр принимает '
+                     "только значения.")
+
+
+def _rewrite(data: bytes, part: str, change) -> bytes:
+    """The workbook with one part changed by ``change`` (bytes to bytes)."""
+    source, buffer = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            body = source.read(info.filename)
+            target.writestr(info.filename, change(body) if info.filename == part else body)
+    return buffer.getvalue()
+
+
+def _flip_deflate(data: bytes, part: str) -> bytes:
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo(part)
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    spoilt = bytearray(data)
+    for position in range(start + 5, start + min(info.compress_size, 40)):
+        spoilt[position] ^= 0x5A
+    return bytes(spoilt)
+
+
+SHEET = "xl/worksheets/sheet1.xml"
+MALFORMED = {
+    "xml cut in half": lambda d: _rewrite(d, SHEET, lambda b: b[:len(b) // 2]),
+    "shared string out of range": lambda d: _rewrite(d, SHEET, lambda b: b.replace(
+        b'<c r="A2" t="inlineStr"><is><t>77</t></is></c>', b'<c r="A2" t="s"><v>999</v></c>')),
+    "entity declarations": lambda d: _rewrite(d, SHEET, lambda b: b.replace(
+        b"<worksheet", b'<!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><worksheet',
+        1)),
+    "corrupted deflate stream": lambda d: _flip_deflate(d, SHEET),
+    "broken styles": lambda d: _rewrite(d, "xl/styles.xml", lambda b: b"<styleSheet"),
+}
+
+
+@pytest.mark.parametrize("case", MALFORMED)
+def test_a_malformed_workbook_stops_the_import_without_a_traceback(run_import, case):
+    data = MALFORMED[case](_xlsx(ROWS))
+    assert data != _xlsx(ROWS)
+    result = run_import(data, "registry.xlsx")
+    assert result.exit_code == 1 and "Ошибка: Ничего не загружено.\n" in result.output
+    assert "Traceback" not in result.output and "Error" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert _nothing_written()
+
+
+def test_a_missing_file_is_named_in_the_users_language(app, database):
+    result = app.test_cli_runner().invoke(args=["tenants", "import", "/nonexistent/реестр.csv"])
+    assert result.exit_code == 1
+    assert "Ошибка: Ничего не загружено.\nНет файла /nonexistent/реестр.csv." in result.output
+    missing = app.test_cli_runner().invoke(args=["tenants", "import"])
+    assert missing.exit_code == 2 and "Error" not in missing.output
+    assert "Ошибка: Не указан аргумент FILE.\nСправка: " in missing.output
+    assert "tenants import --help" in missing.output

@@ -1,4 +1,4 @@
-"""Uploaded files: the type is read from the content, files live under generated names.
+"""Uploaded files: the type is read from the structure, files live under generated names.
 
 Files are kept in a folder outside any static folder (``DOCUMENTS_PATH``, default
 ``<instance>/documents``) and are only ever served by the scoped download view.
@@ -7,12 +7,10 @@ Files are kept in a folder outside any static folder (``DOCUMENTS_PATH``, defaul
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import re
 import unicodedata
 import uuid
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -21,6 +19,9 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from portal.database import Refusal
+from portal.documents.archives import identify_archive
+from portal.documents.content import ContentRejected
+from portal.documents.content import identify as identify_content
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_FILENAME_LENGTH = 200
@@ -97,35 +98,28 @@ def clean_filename(name: str | None) -> str:
     return name
 
 
-def detect_type(data: bytes) -> FileType | None:
-    """The accepted type ``data`` really is, judged by its content alone."""
-    if data.startswith(b"%PDF-"):
-        return PDF
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return PNG
-    if data.startswith(b"\xff\xd8\xff"):
-        return JPEG
-    if data.startswith(b"PK\x03\x04"):
-        return _office_type(data)
-    return None
+BY_KIND = {"pdf": PDF, "docx": DOCX, "xlsx": XLSX, "odt": ODT, "jpeg": JPEG, "png": PNG}
 
 
-def _office_type(data: bytes) -> FileType | None:
-    """DOCX, XLSX and ODT are zip containers: look at the parts that define them."""
+def identify(data: bytes) -> FileType | None:
+    """The accepted type ``data`` really is, judged by its structure; None if none.
+
+    Raises :class:`UploadError` when the file starts like an accepted type but is not one
+    (an HTML page behind ``%PDF-``, a macro-enabled document, an unsafe archive).
+    """
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            if ("mimetype" in names and archive.getinfo("mimetype").file_size < 100
-                    and archive.read("mimetype").strip() == ODT.mimetype.encode()):
-                return ODT
-            if "[Content_Types].xml" in names:
-                if "word/document.xml" in names:
-                    return DOCX
-                if "xl/workbook.xml" in names:
-                    return XLSX
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, ValueError):
+        kind = identify_archive(data) if data.startswith(b"PK\x03\x04") else identify_content(data)
+    except ContentRejected as problem:
+        raise UploadError(str(problem)) from problem
+    return BY_KIND.get(kind) if kind else None
+
+
+def detect_type(data: bytes) -> FileType | None:
+    """The accepted type ``data`` is, or None when it is none or its structure is refused."""
+    try:
+        return identify(data)
+    except UploadError:
         return None
-    return None
 
 
 def check_upload(stream: BinaryIO, filename: str | None) -> CheckedFile:
@@ -134,7 +128,7 @@ def check_upload(stream: BinaryIO, filename: str | None) -> CheckedFile:
     data = read_limited(stream)
     if not data:
         raise UploadError(_("The file is empty."))
-    file_type = detect_type(data)
+    file_type = identify(data)
     if file_type is None:
         raise UploadError(_("The content of the file is not PDF, DOCX, ODT, XLSX, JPEG or PNG "
                             "(whatever its name says)."))
