@@ -275,7 +275,7 @@ def shared_levels(first: type, second: type) -> set[type]:
 
 
 def _level_id(obj: Any, path: tuple[str, ...]) -> Any:
-    """The id of the row ``path`` leads to, read from the last foreign key (no extra load)."""
+    """The id of the row ``path`` leads to; the last step reads the foreign key, not the row."""
     if not path:
         return sa.inspect(obj).identity[0]
     for name in path[:-1]:

@@ -14,8 +14,8 @@ from __future__ import annotations
 import io
 import os
 import tempfile
-from datetime import date
 from dataclasses import dataclass
+from datetime import date
 from itertools import combinations, product
 
 import pytest
@@ -213,7 +213,7 @@ def test_route_refuses_ids_that_do_not_belong_together(app, admin_client, world,
         return "reached"
 
     monkeypatch.setitem(app.view_functions, rule_obj.endpoint, stub)
-    problems = []
+    problems, expectations = [], set()
     for first, second in product(world[pair[0]], world[pair[1]]):
         chosen = {a: world.base(a) for a in ids} | {pair[0]: first, pair[1]: second}
         values = {a: p.obj.id for a, p in chosen.items()}
@@ -222,12 +222,14 @@ def test_route_refuses_ids_that_do_not_belong_together(app, admin_client, world,
         reached.clear()
         status = admin_client.open(url, method=method).status_code
         expected = 200 if together(*chosen.values()) else 404
+        expectations.add(expected)
         if status != expected or bool(reached) != (expected == 200):
             problems.append(f"{method} {url} → {status}, expected {expected}")
         elif reached:
             keyword = scoping.URL_ARGUMENTS[pair[0]][0]
             assert reached[0][keyword] == first.obj.id  # the view gets the loaded object
     assert not problems, "\n".join(problems)
+    assert expectations == {200, 404}, "the world must hold matching and mismatched ids"
 
 
 @pytest.mark.parametrize("ident", [2**31, 2**63 - 1, 2**63, 2**63 + 1, 10**30])
