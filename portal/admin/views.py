@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from wtforms import SelectChoice
@@ -77,8 +77,6 @@ def user_add_role(account: User):
 
 
 def user_remove_role(account: User, assignment: RoleAssignment):
-    if assignment.user_id != account.id:
-        abort(404)
     if ActionForm().validate_on_submit():
         accounts.remove_role(account, assignment)
         flash(_("The role has been withdrawn."), "success")

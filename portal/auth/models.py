@@ -82,4 +82,4 @@ def _visible_assignments(scope: Scope, action: Action) -> sa.ColumnElement[bool]
 
 
 url_argument("user_id", "account", User)
-url_argument("assignment_id", "assignment", RoleAssignment)
+url_argument("assignment_id", "assignment", RoleAssignment, parents=("user",))

@@ -126,5 +126,5 @@ class DocumentVersion(db.Model):
         return f"<DocumentVersion {self.document_id}#{self.number}>"
 
 
-url_argument("document_id", "document", Document)
-url_argument("version_id", "version", DocumentVersion)
+url_argument("document_id", "document", Document, parents=("organization",))
+url_argument("version_id", "version", DocumentVersion, parents=("document",))

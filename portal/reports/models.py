@@ -313,8 +313,8 @@ def _visible_indicators(scope: Scope, action: Action) -> sa.ColumnElement[bool]:
     return sa.true() if action is Action.MANAGE and scope.region_ids else sa.false()
 
 
-url_argument("report_id", "report", Report)
-url_argument("period_id", "period", Period)
+url_argument("report_id", "report", Report, parents=("organization", "period"))
+url_argument("period_id", "period", Period, parents=("region",))
 url_argument("indicator_id", "indicator", Indicator)
 
 __all__: list[Any] = ["Indicator", "ValidationRule", "Period", "Report", "ReportValue",

@@ -41,11 +41,6 @@ def report_for(org: Organization, period: Period) -> Report | None:
         organization_id=org.id, period_id=period.id)).first()
 
 
-def period_in_region(period: Period, org: Organization) -> bool:
-    """A period id from a URL must belong to the organization's own region."""
-    return period.region_id == org.municipality.region_id
-
-
 def previous_period(period: Period) -> Period | None:
     year, quarter = previous_quarter(period.year, period.quarter)
     return db.session.scalars(sa.select(Period).filter_by(

@@ -1,7 +1,7 @@
 """Report files: XLSX templates, uploads with a preview and a confirmation, XLSX exports.
 
 Every view receives its organization or municipality and period already resolved through
-the scope; it checks the period belongs to the tenant's region and the action, then acts.
+the scope and checked to lie in one region (tenants.scoping); it checks the action, then acts.
 """
 
 from __future__ import annotations
@@ -31,11 +31,6 @@ def _xlsx(data: bytes, name: str):
                          download_name=name, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response
-
-
-def _same_region(period: Period, region_id: int) -> None:
-    if period.region_id != region_id:
-        abort(404)  # a period of another region is not this tenant's business
 
 
 def _sentence(text: str) -> str:
@@ -79,14 +74,12 @@ def _report_workbook(organization: Organization, period: Period, *, export: bool
 
 def template(organization: Organization, period: Period):
     """The XLSX template of the report, pre-filled with what is stored."""
-    _same_region(period, organization.municipality.region_id)
     data = _report_workbook(organization, period, export=False)
     return _xlsx(data, _file_name("report-template", organization.code, period))
 
 
 def export(organization: Organization, period: Period):
     """The report as XLSX, for everyone who may see it."""
-    _same_region(period, organization.municipality.region_id)
     data = _report_workbook(organization, period, export=True)
     return _xlsx(data, _file_name("report", organization.code, period))
 
@@ -108,7 +101,6 @@ def _upload_page(organization: Organization, period: Period, error: str | None =
 
 def upload_report(organization: Organization, period: Period):
     """Choose a file (GET) or read and check it (POST), then show the preview."""
-    _same_region(period, organization.municipality.region_id)
     if request.method == "GET":
         return _upload_page(organization, period)
     require(Action.EDIT, organization)
@@ -139,7 +131,6 @@ def _report_preview(organization, period, token):
 
 def preview(organization: Organization, period: Period, token: str):
     """What the uploaded file would change, every problem by row and column."""
-    _same_region(period, organization.municipality.region_id)
     _payload, result = _report_preview(organization, period, token)
     if result is None:
         abort(404)
@@ -159,7 +150,6 @@ def _render_preview(organization, period, token, result, error=None, status=200)
 
 def confirm(organization: Organization, period: Period, token: str):
     """Save the previewed file: everything or nothing."""
-    _same_region(period, organization.municipality.region_id)
     require(Action.EDIT, organization)
     payload, result = _report_preview(organization, period, token)
     if result is None:
@@ -201,7 +191,6 @@ def _reports_and_values(org_ids: list[int], period: Period):
 
 def bulk_template(municipality: Municipality, period: Period):
     """The municipal bulk file with the organizations listed and their stored values."""
-    _same_region(period, municipality.region_id)
     allowed = _reportable(municipality)
     if not allowed:
         abort(403)
@@ -230,7 +219,6 @@ def _bulk_page(municipality: Municipality, period: Period, error: str | None = N
 
 def bulk_upload(municipality: Municipality, period: Period):
     """A coordinator's file with the reports of many organizations of the municipality."""
-    _same_region(period, municipality.region_id)
     allowed = _reportable(municipality)
     if not allowed:
         abort(403)
@@ -269,7 +257,6 @@ def _render_bulk(municipality, period, token, result, error=None, status=200):
 
 
 def bulk_preview(municipality: Municipality, period: Period, token: str):
-    _same_region(period, municipality.region_id)
     result = _bulk_preview(municipality, period, token)
     if result is None:
         abort(404)
@@ -277,7 +264,6 @@ def bulk_preview(municipality: Municipality, period: Period, token: str):
 
 
 def bulk_confirm(municipality: Municipality, period: Period, token: str):
-    _same_region(period, municipality.region_id)
     result = _bulk_preview(municipality, period, token)
     if result is None:
         flash(_("This upload has expired or has already been saved. Upload the file again."),
@@ -297,7 +283,6 @@ def bulk_confirm(municipality: Municipality, period: Period, token: str):
 
 def municipal_export(municipality: Municipality, period: Period):
     """All reports of the municipality for the period: a row per organization."""
-    _same_region(period, municipality.region_id)
     stmt = scoped_select(Organization, Action.VIEW).where(
         Organization.municipality_id == municipality.id).order_by(Organization.name)
     organizations = list(db.session.scalars(stmt))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -19,12 +19,6 @@ from tenants.scoping import Action, allows, require
 VALUE_PREFIX, EXPLANATION_PREFIX = "v:", "x:"
 
 
-def _period_of(organization: Organization, period: Period) -> Period:
-    if not queries.period_in_region(period, organization):
-        abort(404)  # a period of another region is not this organization's business
-    return period
-
-
 def _posted_cells() -> dict[str, str]:
     return {key[len(VALUE_PREFIX):]: value for key, value in request.form.items()
             if key.startswith(VALUE_PREFIX)}
@@ -37,7 +31,6 @@ def _posted_explanations() -> dict[str, str]:
 
 def form(organization: Organization, period: Period):
     """Show the report (editable for the curator while draft or returned) and save it."""
-    _period_of(organization, period)
     report = queries.report_for(organization, period)
     outcome = operations.validate(report) if report is not None else Outcome()
     typed: dict[str, str] | None = None

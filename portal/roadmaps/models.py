@@ -157,5 +157,5 @@ class EventExecution(db.Model):
         return f"<EventExecution report={self.report_id} event={self.event_id} {self.status}>"
 
 
-url_argument("roadmap_id", "roadmap", Roadmap)
-url_argument("event_id", "event", RoadmapEvent)
+url_argument("roadmap_id", "roadmap", Roadmap, parents=("organization",))
+url_argument("event_id", "event", RoadmapEvent, parents=("roadmap",))
