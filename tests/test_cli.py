@@ -7,6 +7,7 @@ import re
 import sqlalchemy as sa
 
 from portal.auth.models import User
+from portal.demo import DEMO_PASSWORD
 from portal.extensions import db
 from tenants.models import Organization, Region, Role
 
@@ -73,6 +74,6 @@ def test_demo_loads_once_into_an_empty_database(app, client):
     assert _invoke(app, "demo", "--if-empty").exit_code == 0
     assert len(db.session.scalars(sa.select(Organization)).all()) == len(orgs)
     for login in ("admin", "region", "ozersk", "curator", "head"):
-        client.login(_user(login), "demo2026")
+        client.login(_user(login), DEMO_PASSWORD)
         assert client.get("/").status_code == 200
         client.post_form("/logout")
