@@ -20,6 +20,8 @@ from typing import BinaryIO
 from flask import current_app
 from flask_babel import gettext as _
 
+from portal.files import private_folder, write_private
+
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_FILENAME_LENGTH = 200
 # Letters and digits of any script, and the punctuation people put in document names.
@@ -143,10 +145,10 @@ def store(checked: CheckedFile, organization_id: int) -> str:
     """Write the file under a generated name; return that name, relative to the folder."""
     relative = f"{organization_id}/{uuid.uuid4().hex}.{checked.type.extension}"
     target = documents_folder() / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(documents_folder())
+    private_folder(target.parent)
     partial = target.with_suffix(".part")
-    partial.write_bytes(checked.data)
-    os.chmod(partial, 0o640)
+    write_private(partial, checked.data)
     os.replace(partial, target)  # readers never see half a file
     return relative
 
