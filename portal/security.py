@@ -24,7 +24,7 @@ def init_app(app: Flask) -> None:
             # Pages and downloads show one user's data: no browser or proxy may keep them
             # (the back button after logout, a shared computer). Assets carry nothing
             # private, nor does a view that declares its response public (plotly.js).
-            response.headers["Cache-Control"] = "no-store, private"
+            response.headers["Cache-Control"] = "private, no-store"
         return response
 
 
