@@ -10,6 +10,7 @@ the locale: whatever is shown comes in through the arguments.
 
 from __future__ import annotations
 
+import html
 import math
 import re
 from dataclasses import dataclass
@@ -77,10 +78,25 @@ def clean(values: Iterable[Any]) -> list[Any]:
     return out
 
 
+def text(value: Any) -> Any:
+    """``value`` as Plotly shows it literally: Plotly reads ``<a href>``, ``<b>``, ``<span
+    style>`` and ``<br>`` in any label as markup, and ``%{`` in a hovertemplate as a field,
+    so names that come from users are escaped as HTML entities (which Plotly decodes for
+    display). Numbers and None pass unchanged."""
+    if not isinstance(value, str):
+        return value
+    return html.escape(value, quote=False).replace("%{", "%&#123;")
+
+
+def texts(values: Iterable[Any]) -> list[Any]:
+    """:func:`text` for each value."""
+    return [text(v) for v in values]
+
+
 def layout(title: str, style: Style, *, height: int = 420, **extra: Any) -> dict:
     """The layout every chart shares: title, fonts, margins and number separators."""
     base = {
-        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+        "title": {"text": text(title), "x": 0, "xanchor": "left", "font": {"size": 15}},
         "separators": style.separators,
         "font": {"family": FONT, "size": 12},
         "height": height,
@@ -95,7 +111,7 @@ def layout(title: str, style: Style, *, height: int = 420, **extra: Any) -> dict
 
 
 def _axis(title: str, style: Style | None = None, **extra: Any) -> dict:
-    axis = {"title": {"text": title}, "automargin": True, "gridcolor": "#e5e8ec",
+    axis = {"title": {"text": text(title)}, "automargin": True, "gridcolor": "#e5e8ec",
             "zerolinecolor": "#c5cbd3"}
     if style is not None:
         axis["tickformat"] = f",.{min(style.decimals, 2)}~f"
@@ -112,14 +128,16 @@ def sorted_bars(frame: pd.DataFrame, *, title: str, axis_title: str, style: Styl
     present = frame[frame[value].notna()].sort_values(value, ascending=False, kind="stable")
     missing = frame[frame[value].isna()]
     ordered = pd.concat([present, missing])
-    categories = clean(ordered[label])
+    categories = texts(clean(ordered[label]))
     traces = []
     groups = [None] if group is None else list(dict.fromkeys(ordered[group]))
     for i, key in enumerate(groups):
         part = ordered if key is None else ordered[ordered[group] == key]
         traces.append({
-            "type": "bar", "orientation": "h", "x": clean(part[value]), "y": clean(part[label]),
-            "name": (group_names or {}).get(key, str(key)) if key is not None else axis_title,
+            "type": "bar", "orientation": "h", "x": clean(part[value]),
+            "y": texts(clean(part[label])),
+            "name": text((group_names or {}).get(key, str(key)) if key is not None
+                         else axis_title),
             "marker": {"color": PALETTE[i % len(PALETTE)]},
             "hovertemplate": f"%{{y}}: {style.hover('x')}<extra></extra>",
             "showlegend": key is not None,
@@ -127,9 +145,9 @@ def sorted_bars(frame: pd.DataFrame, *, title: str, axis_title: str, style: Styl
     lines = reference_lines(references)
     traces += lines
     annotations = []
-    for name in clean(missing[label]):
+    for name in texts(clean(missing[label])):
         annotations.append({"xref": "paper", "yref": "y", "x": 0, "y": name, "xanchor": "left",
-                            "showarrow": False, "text": style.missing,
+                            "showarrow": False, "text": text(style.missing),
                             "font": {"color": MUTED, "size": 11}})
     height = max(260, 110 + ROW_HEIGHT * len(categories))
     return {"data": traces, "layout": layout(
@@ -150,7 +168,7 @@ def reference_lines(references: Sequence[Reference]) -> list[dict]:
     for i, ref in enumerate(r for r in references if r.value is not None):
         color = REFERENCE_COLORS[i % len(REFERENCE_COLORS)]
         traces.append({"type": "scatter", "mode": "lines", "x": [ref.value, ref.value],
-                       "y": [0, 1], "yaxis": "y2", "name": ref.label, "hoverinfo": "name",
+                       "y": [0, 1], "yaxis": "y2", "name": text(ref.label), "hoverinfo": "name",
                        "line": {"color": color, "width": 2, "dash": ref.dash}})
     return traces
 
@@ -159,9 +177,11 @@ def grouped_bars(frame: pd.DataFrame, *, title: str, axis_title: str, style: Sty
                  category: str, series: Sequence[tuple[str, str]], horizontal: bool = True,
                  range_max: float | None = None) -> dict:
     """Bars of several series side by side per category (e.g. completeness and timeliness)."""
-    categories = [wrap(c, 30) if isinstance(c, str) else c for c in clean(frame[category])]
+    categories = [wrap(c, 30) if isinstance(c, str) else c
+                  for c in texts(clean(frame[category]))]
     traces = []
     for i, (column, name) in enumerate(series):
+        name = text(name)
         values = clean(frame[column])
         trace = {"type": "bar", "name": name, "marker": {"color": PALETTE[i % len(PALETTE)]}}
         if horizontal:
@@ -193,9 +213,10 @@ def lines(frame: pd.DataFrame, *, title: str, axis_title: str, style: Style, x: 
           series: Sequence[tuple[str, str]], x_title: str = "",
           dashes: dict[str, str] | None = None) -> dict:
     """One line per series over an ordered category axis (quarters); gaps stay gaps."""
-    categories = clean(frame[x])
+    categories = texts(clean(frame[x]))
     traces = []
     for i, (column, name) in enumerate(series):
+        name = text(name)
         traces.append({
             "type": "scatter", "mode": "lines+markers", "name": name, "x": categories,
             "y": clean(frame[column]), "connectgaps": False,
@@ -219,7 +240,7 @@ def boxes(stats: pd.DataFrame, *, title: str, axis_title: str, style: Style,
         if not row.get("n"):
             continue
         traces.append({
-            "type": "box", "name": row[group], "x": [row[group]],
+            "type": "box", "name": text(row[group]), "x": [text(row[group])],
             "q1": clean([row["q1"]]), "median": clean([row["median"]]),
             "q3": clean([row["q3"]]), "lowerfence": clean([row["min"]]),
             "upperfence": clean([row["max"]]),
@@ -239,18 +260,18 @@ def heatmap(frame: pd.DataFrame, *, title: str, style: Style, row: str,
     ``columns``: (normalised column, formatted-text column, header) triples.
     """
     z = [clean(frame[norm]) for norm, _text, _header in columns]
-    text = [clean(frame[txt]) for _norm, txt, _header in columns]
-    headers = [wrap(re.sub(r"\s*\(.*\)\s*$", "", header), 12) for _n, _t, header in columns]
-    rows = clean(frame[row])
+    cells = [clean(frame[txt]) for _norm, txt, _header in columns]
+    headers = [wrap(text(re.sub(r"\s*\(.*\)\s*$", "", header)), 12) for _n, _t, header in columns]
+    rows = texts(clean(frame[row]))
     # Plotly wants z[row][column]: transpose.
     z_rows = [list(r) for r in zip(*z)] if z else []
-    text_rows = [["—" if t is None else t for t in r] for r in zip(*text)] if text else []
+    text_rows = [["—" if t is None else t for t in r] for r in zip(*cells)] if cells else []
     trace = {
         "type": "heatmap", "z": z_rows, "x": headers, "y": rows, "text": text_rows,
         "texttemplate": "%{text}", "textfont": {"size": 10}, "zmin": 0, "zmax": 1,
         "colorscale": [[0, "#eef3fa"], [1, "#1f5fa8"]], "xgap": 2, "ygap": 2,
         "hoverongaps": False,
-        "colorbar": {"title": {"text": colorbar_title}, "tickformat": ".1f"},
+        "colorbar": {"title": {"text": text(colorbar_title)}, "tickformat": ".1f"},
         "hovertemplate": "%{y} · %{x}: %{text}<extra></extra>",
     }
     height = max(300, 160 + 26 * len(rows))
@@ -283,7 +304,7 @@ def histogram(bins: pd.DataFrame, *, title: str, axis_title: str, count_title: s
     widths = clean(bins["end"] - bins["start"])
     trace = {"type": "bar", "x": centres, "y": clean(bins["count"]), "width": widths,
              "customdata": [list(p) for p in zip(clean(bins["start"]), clean(bins["end"]))],
-             "marker": {"color": PALETTE[0]}, "name": count_title,
+             "marker": {"color": PALETTE[0]}, "name": text(count_title),
              "hovertemplate": (f"%{{customdata[0]:{style.number}}}–%{{customdata[1]:{style.number}}}"
                                f"{style.suffix}: %{{y}}<extra></extra>")}
     lines = reference_lines([marker] if marker is not None else [])
@@ -304,7 +325,7 @@ def status_bars(frame: pd.DataFrame, *, title: str, axis_title: str, style: Styl
                 category: str = "label", value: str = "count",
                 colors: Sequence[str] | None = None) -> dict:
     """One bar per report status with the number of organizations in it."""
-    trace = {"type": "bar", "x": clean(frame[category]), "y": clean(frame[value]),
+    trace = {"type": "bar", "x": texts(clean(frame[category])), "y": clean(frame[value]),
              "marker": {"color": list(colors or PALETTE[:len(frame)])},
              "text": clean(frame[value]), "textposition": "outside",
              "hovertemplate": "%{x}: %{y}<extra></extra>"}

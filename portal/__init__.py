@@ -11,6 +11,7 @@ from flask import Flask
 from portal.config import Config
 from portal.database import configure_sqlite, forbid_queries, init_request_transactions
 from portal.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+from portal.files import private_folder, write_private
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -20,7 +21,7 @@ def create_app(config: type[Config] = Config) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("PORTAL_INSTANCE_PATH") or None,
                 instance_relative_config=True)
     app.config.from_object(config)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    private_folder(Path(app.instance_path))
     _fill_defaults(app)
 
     with forbid_queries("the database was queried while the application was being built"):
@@ -44,8 +45,7 @@ def _fill_defaults(app: Flask) -> None:
         # A development key kept in the instance folder, so sessions survive restarts.
         key_file = Path(app.instance_path) / "secret_key"
         if not key_file.exists():
-            key_file.write_text(secrets.token_hex(32))
-            key_file.chmod(0o600)
+            write_private(key_file, secrets.token_hex(32).encode())
         app.config["SECRET_KEY"] = key_file.read_text().strip()
 
 

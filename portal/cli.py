@@ -43,27 +43,26 @@ def create_user_command(login, role, scope_code, full_name, email, password_stdi
     if role is not Role.ADMIN and not scope_code:
         fail(_("--scope is required for the role %(role)s.", role=role.value), code=2)
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
-    if password is not None and len(password) < 8:
-        fail(_("The password must be at least %(n)d characters long.", n=8))
     user = find_by_login_or_email(login)
     try:
         if user is None:
             user = accounts.create_user(login, full_name, email)
         accounts.assign_role(user, role, scope_code)
+        if password is not None:
+            accounts.set_password(user, password)  # the password policy may refuse it
     except accounts.AccountError as problem:
         db.session.rollback()
         fail(str(problem))
     except LookupError:
         db.session.rollback()
         fail(_("No tenant has the code %(code)s.", code=scope_code))
-    if password is not None:
-        accounts.set_password(user, password)
     db.session.commit()
     click.echo(_("Account %(login)s: role %(role)s.", login=user.login, role=role.value))
     if password is None:
         with _request_context():
-            click.echo(_("One-time link to set the password: %(link)s",
-                         link=set_password_url(user)))
+            link = set_password_url(user)
+        db.session.commit()  # the link voids older ones: that is a write
+        click.echo(_("One-time link to set the password: %(link)s", link=link))
 
 
 def _request_context():

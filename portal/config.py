@@ -34,7 +34,12 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # Sessions end after this long without a request, and this long after the login at the
+    # latest, whatever the activity (checked on the server, not left to the cookie).
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("PORTAL_SESSION_IDLE_MINUTES",
+                                                                "30")))
+    SESSION_MAX_AGE = timedelta(hours=int(os.environ.get("PORTAL_SESSION_MAX_HOURS", "12")))
+    PERMANENT_SESSION_LIFETIME = SESSION_MAX_AGE
 
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
@@ -43,7 +48,8 @@ class Config:
     LOGIN_MAX_FAILURES = int(os.environ.get("PORTAL_LOGIN_MAX_FAILURES", "5"))
     LOGIN_LOCKOUT = timedelta(minutes=int(os.environ.get("PORTAL_LOGIN_LOCKOUT_MINUTES", "15")))
     SET_PASSWORD_LINK_MAX_AGE = timedelta(hours=int(os.environ.get("PORTAL_LINK_HOURS", "72")))
-    PASSWORD_MIN_LENGTH = 8
+    PASSWORD_MIN_LENGTH = 10  # ASVS 2.1.1
+    PASSWORD_MAX_LENGTH = 128  # ASVS 2.1.2: at least 64 allowed; bounds the hashing work
 
 
 class TestConfig(Config):

@@ -28,6 +28,7 @@ outcome that changed something, such as a failed login that counts towards the l
 from __future__ import annotations
 
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
 
 from flask import Flask, g, has_request_context
@@ -35,6 +36,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from portal.extensions import db
+from portal.files import private_file
 
 
 class StartupQueryError(RuntimeError):
@@ -67,6 +69,15 @@ def configure_sqlite(engine: Engine) -> None:
     """
     if engine.dialect.name != "sqlite":
         return
+    database = engine.url.database
+
+    @event.listens_for(engine, "do_connect")
+    def _private_file(*_args):  # pragma: no cover - trivial
+        # Created here, just before SQLite opens it, rather than by SQLite, which would make
+        # it 0644 (its journals then take the database file's mode).
+        if database and database != ":memory:" and not database.startswith("file:") \
+                and Path(database).parent.is_dir():
+            private_file(Path(database))
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # pragma: no cover - trivial

@@ -12,7 +12,7 @@ from portal.reports.demo import load_reports
 from portal.roadmaps.demo import load_documents_and_roadmaps
 from tenants.models import Municipality, Organization, OrganizationType, Region, Role, Subordination
 
-DEMO_PASSWORD = "demo2026"
+DEMO_PASSWORD = "demo-mentor-2026"  # meets the password policy (portal/auth/passwords.py)
 
 REGION = ("99", "Приозёрный край")
 MUNICIPALITIES = [

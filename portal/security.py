@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
@@ -20,4 +20,13 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not _is_static(request.endpoint) and not response.cache_control.public:
+            # Pages and downloads show one user's data: no browser or proxy may keep them
+            # (the back button after logout, a shared computer). Assets carry nothing
+            # private, nor does a view that declares its response public (plotly.js).
+            response.headers["Cache-Control"] = "private, no-store"
         return response
+
+
+def _is_static(endpoint: str | None) -> bool:
+    return endpoint is not None and (endpoint == "static" or endpoint.endswith(".static"))

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.auth.models import User
+from portal.demo import DEMO_PASSWORD
 from portal.extensions import db
 from tenants.models import Organization, Region, Role
 
@@ -74,7 +75,7 @@ def test_demo_loads_once_into_an_empty_database(app, client):
     assert _invoke(app, "demo", "--if-empty").exit_code == 0
     assert len(db.session.scalars(sa.select(Organization)).all()) == len(orgs)
     for login in ("admin", "region", "ozersk", "curator", "head"):
-        client.login(_user(login), "demo2026")
+        client.login(_user(login), DEMO_PASSWORD)
         assert client.get("/").status_code == 200
         client.post_form("/logout")
 
@@ -89,7 +90,7 @@ def test_demo_loads_once_into_an_empty_database(app, client):
     (["users", "create", "--login", "x", "--role", "curator"], None, 2,
      "Ошибка: Для роли curator нужен параметр --scope."),
     (["users", "create", "--login", "x", "--role", "admin", "--password-stdin"], "short\n", 1,
-     "Ошибка: Пароль должен быть не короче 8 символов."),
+     "Ошибка: Пароль должен быть не короче 10 символов."),
     (["users", "rename"], None, 2, "Ошибка: Нет команды rename."),
 ])
 def test_command_line_errors_are_in_the_users_language(app, database, args, input, code,

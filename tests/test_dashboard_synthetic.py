@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from portal.auth.models import User
+from portal.demo import DEMO_PASSWORD
 from portal.extensions import db
 from portal.reports.models import Indicator, Period, Report, ReportState, ReportValue
 from portal.reports.synthetic import build_region
@@ -68,6 +69,6 @@ def test_demo_scale_command(app, database):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Organization)) == 66
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Municipality)) == 2
     user = db.session.scalars(sa.select(User).filter_by(login="scale.region")).one()
-    assert user.check_password("demo2026")
+    assert user.check_password(DEMO_PASSWORD)
     again = app.test_cli_runner().invoke(args=["demo", "--scale", "66"])
     assert again.exit_code != 0 and "SYN2026-66" in again.output

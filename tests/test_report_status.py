@@ -102,7 +102,7 @@ def test_regional_coordinator_opens_and_closes_periods_with_default_dates(client
 
 def test_retired_indicator_leaves_new_forms_but_keeps_history(client, factory):
     region, _m, school, _c, period = setup_region(factory)
-    client.login(factory.user(Role.REGIONAL, region))
+    client.login(factory.user(Role.ADMIN))  # issue 10: the shared catalogue is the admin's
     client.post_form("/catalogue", {"code": "mentors_online", "label_ru": "Наставники онлайн",
                                     "label_en": "Online mentors", "unit": "count",
                                     "section": "participants", "applies_to": ["school"]},

@@ -33,8 +33,9 @@ from portal.reports.operations import open_period
 from portal.roadmaps import operations as roadmaps
 from tenants import scoping
 from tenants.models import Role
+from tests import document_files
 
-PDF = b"%PDF-1.4\n% url parents\n%%EOF\n"
+PDF = document_files.pdf("url parents")
 
 
 def _probe_rules() -> list[tuple[str, str, tuple[str, ...]]]:

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-
-def _min_length(form, field):
-    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
-    if len(field.data or "") < minimum:
-        raise ValidationError(_l("The password must be at least %(n)d characters long.", n=minimum))
+from portal.auth import passwords
 
 
 class LoginForm(FlaskForm):
@@ -24,7 +19,9 @@ class LoginForm(FlaskForm):
 
 
 class NewPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired(), _min_length],
+    """A new password for ``account``, checked against the password policy."""
+
+    password = PasswordField(_l("New password"), validators=[DataRequired()],
                              render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(
         _l("Repeat the new password"),
@@ -32,6 +29,15 @@ class NewPasswordForm(FlaskForm):
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField(_l("Save password"))
+
+    def __init__(self, account, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account = account
+
+    def validate_password(self, field):
+        problem = passwords.problem(field.data or "", self.account.login, self.account.email)
+        if problem:
+            raise ValidationError(problem)
 
 
 class ChangePasswordForm(NewPasswordForm):

@@ -30,6 +30,11 @@ class User(UserMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
+    # Bumped to end every session at once (logout, password, deactivation, roles): a
+    # session holds the value it was opened with and stops counting when they differ.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Bumped by each new set-password link, which voids the links issued before it.
+    link_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     role_assignments: Mapped[list[RoleAssignment]] = relationship(
@@ -42,6 +47,11 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        """What the session stores: the id with the session generation (Flask-Login's
+        "alternative token"), so bumping the generation ends every copy of the cookie."""
+        return f"{self.id}:{self.session_generation}"
 
     @property
     def display_name(self) -> str:

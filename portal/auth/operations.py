@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
 import sqlalchemy as sa
+from werkzeug.security import check_password_hash, generate_password_hash
 
+from portal.auth import passwords
 from portal.auth.models import User
 from portal.auth.queries import find_by_login_or_email
 from portal.clock import utcnow
@@ -19,36 +23,44 @@ from tenants.models import Municipality, Organization, Region, Role, RoleAssignm
 
 class LoginOutcome(Enum):
     OK = "ok"
-    BAD_CREDENTIALS = "bad_credentials"
-    LOCKED = "locked"
-    INACTIVE = "inactive"
+    REFUSED = "refused"  # wrong login or password, locked or deactivated: told apart nowhere
 
 
 @dataclass
 class LoginResult:
     outcome: LoginOutcome
     user: User | None = None
-    minutes_left: int = 0
+
+
+@cache
+def _dummy_hash() -> str:
+    # Made like real hashes (same method and cost), so an unknown login costs the same time.
+    return generate_password_hash(secrets.token_hex(16))
 
 
 def authenticate(identifier: str, password: str) -> LoginResult:
-    """Check a login attempt, counting failures and locking the account after too many."""
+    """Check a login attempt, counting failures and locking the account after too many.
+
+    Every refusal looks the same from outside: one outcome, and a password hash is checked
+    for unknown logins and accounts without a password too (no timing difference).
+    """
     user = find_by_login_or_email(identifier)
-    if user is None:
-        return LoginResult(LoginOutcome.BAD_CREDENTIALS)
+    if user is None or not user.password_hash:
+        check_password_hash(_dummy_hash(), password)
+        return LoginResult(LoginOutcome.REFUSED)
+    matches = user.check_password(password)
     now = utcnow()
     if user.locked_until and user.locked_until > now:
-        minutes = int((user.locked_until - now).total_seconds() // 60) + 1
-        return LoginResult(LoginOutcome.LOCKED, minutes_left=minutes)
-    if not user.check_password(password):
+        return LoginResult(LoginOutcome.REFUSED)
+    if not matches:
         user.failed_logins += 1
         if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
             user.locked_until = now + current_app.config["LOGIN_LOCKOUT"]
             user.failed_logins = 0
         db.session.flush()
-        return LoginResult(LoginOutcome.BAD_CREDENTIALS)
+        return LoginResult(LoginOutcome.REFUSED)
     if not user.active:
-        return LoginResult(LoginOutcome.INACTIVE)
+        return LoginResult(LoginOutcome.REFUSED)
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
@@ -56,12 +68,24 @@ def authenticate(identifier: str, password: str) -> LoginResult:
     return LoginResult(LoginOutcome.OK, user)
 
 
+def end_sessions(user: User) -> None:
+    """End every session of ``user`` on every device (see portal/auth/sessions.py)."""
+    user.session_generation += 1
+    db.session.flush()
+
+
 def set_password(user: User, password: str) -> None:
-    """Replace the password (which also voids outstanding set-password links)."""
+    """Replace the password, if the policy allows it (:class:`AccountError` otherwise).
+
+    This also voids outstanding set-password links and ends the user's other sessions.
+    """
+    problem = passwords.problem(password, user.login, user.email)
+    if problem:
+        raise AccountError(problem)
     user.set_password(password)
     user.failed_logins = 0
     user.locked_until = None
-    db.session.flush()
+    end_sessions(user)
 
 
 class AccountError(Refusal):
@@ -127,20 +151,20 @@ def assign_role(user: User, role: Role, code: str | None = None) -> RoleAssignme
             return existing
     assignment = RoleAssignment(role=role, **scope)
     user.role_assignments.append(assignment)
-    db.session.flush()
+    end_sessions(user)  # what a session may do was decided with the old roles
     return assignment
 
 
 def remove_role(user: User, assignment: RoleAssignment) -> None:
-    """Withdraw one of the user's role assignments."""
+    """Withdraw one of the user's role assignments (which ends the user's sessions)."""
     user.role_assignments.remove(assignment)
-    db.session.flush()
+    end_sessions(user)
 
 
 def set_active(user: User, active: bool) -> None:
     """Deactivate (or reactivate) an account; deactivated users cannot log in."""
     user.active = active
-    db.session.flush()
+    end_sessions(user)
 
 
 def set_locale(user: User, locale: str) -> None:

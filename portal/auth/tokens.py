@@ -1,4 +1,5 @@
-"""One-time set-password links: signed, expiring, and void once the password changes."""
+"""One-time set-password links: signed, expiring, void once the password changes or a newer
+link is issued."""
 
 from __future__ import annotations
 
@@ -28,12 +29,19 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def _fingerprint(user: User) -> str:
     # Binding the token to the current hash makes it single-use: setting the password
-    # (or any later reset) changes the hash and voids every link issued before.
-    return hashlib.sha256((user.password_hash or "-").encode()).hexdigest()[:16]
+    # (or any later reset) changes the hash and voids every link issued before. The link
+    # generation does the same when a newer link is issued.
+    material = f"{user.password_hash or '-'}|{user.link_generation}"
+    return hashlib.sha256(material.encode()).hexdigest()[:16]
 
 
 def make_token(user: User) -> str:
-    """A token that lets ``user`` set a password once within the configured time."""
+    """A token that lets ``user`` set a password once within the configured time.
+
+    Only the newest link works: issuing one voids the older ones (flushes the account).
+    """
+    user.link_generation += 1
+    db.session.flush()
     return _serializer().dumps({"uid": user.id, "fp": _fingerprint(user)})
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
-from portal.auth import operations
+from portal.auth import operations, sessions
 from portal.auth.forms import ChangePasswordForm, LoginForm, NewPasswordForm
 from portal.auth.gate import public, safe_next_url
 from portal.auth.tokens import InvalidLink, user_for_token
@@ -14,7 +14,8 @@ from portal.i18n import SESSION_LOCALE_KEY
 
 _LINK_PROBLEMS = {
     "expired": lambda: _("This link has expired. Ask your administrator for a new one."),
-    "used": lambda: _("This link has already been used. Ask your administrator for a new one."),
+    "used": lambda: _("This link has already been used or a newer one has been issued. Ask your "
+                      "administrator for a new one."),
     "invalid": lambda: _("This link is not valid. Check that it was copied completely."),
 }
 
@@ -28,27 +29,24 @@ def login():
     if form.validate_on_submit():
         result = operations.authenticate(form.login.data, form.password.data)
         if result.outcome is operations.LoginOutcome.OK:
-            locale = session.get(SESSION_LOCALE_KEY)
-            session.clear()  # no session fixation: a fresh session after login
-            if locale:
-                session[SESSION_LOCALE_KEY] = locale
-            login_user(result.user)
-            session.permanent = True
+            sessions.begin(result.user)
             return redirect(safe_next_url(url_for("home.index")))
-        form.password.errors.append(_login_problem(result))
+        # One message for every refusal: it must not tell whether the login exists, is
+        # locked or deactivated (the lockout is named, for every login alike).
+        config = current_app.config
+        form.password.errors.append(_(
+            "Wrong login or password. After %(n)d failed attempts in a row logging in is "
+            "paused for %(m)d min. If it keeps failing, contact your administrator.",
+            n=config["LOGIN_MAX_FAILURES"], m=int(config["LOGIN_LOCKOUT"].total_seconds() // 60)))
     return render_template("auth/login.html", form=form)
 
 
-def _login_problem(result: operations.LoginResult) -> str:
-    if result.outcome is operations.LoginOutcome.LOCKED:
-        return _("Too many failed attempts. Try again in %(n)d min.", n=result.minutes_left)
-    if result.outcome is operations.LoginOutcome.INACTIVE:
-        return _("This account is deactivated. Contact your administrator.")
-    return _("Wrong login or password.")
-
-
 def logout():
-    """End the session (POST only, so a link on another site cannot log anyone out)."""
+    """End the session (POST only, so a link on another site cannot log anyone out).
+
+    Every session of the account ends, a copied cookie included.
+    """
+    operations.end_sessions(current_user)
     logout_user()
     session.clear()
     flash(_("You have logged out."), "info")
@@ -57,13 +55,15 @@ def logout():
 
 @login_required
 def change_password():
-    """Change one's own password, confirming the current one."""
-    form = ChangePasswordForm()
+    """Change one's own password, confirming the current one; other sessions end."""
+    account = current_user._get_current_object()
+    form = ChangePasswordForm(account)
     if form.validate_on_submit():
-        if not current_user.check_password(form.current.data):
+        if not account.check_password(form.current.data):
             form.current.errors.append(_("The current password is wrong."))
         else:
-            operations.set_password(current_user, form.password.data)
+            operations.set_password(account, form.password.data)
+            sessions.keep(account)
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("home.index"))
     return render_template("auth/change_password.html", form=form)
@@ -77,7 +77,7 @@ def set_password(token: str):
     except InvalidLink as problem:
         message = _LINK_PROBLEMS[problem.reason]()
         return render_template("auth/link_invalid.html", message=message), 400
-    form = NewPasswordForm()
+    form = NewPasswordForm(user)
     if form.validate_on_submit():
         operations.set_password(user, form.password.data)
         logout_user()

@@ -22,6 +22,7 @@ from portal.database import Refusal
 from portal.documents.archives import identify_archive
 from portal.documents.content import ContentRejected
 from portal.documents.content import identify as identify_content
+from portal.files import private_folder, write_private
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_FILENAME_LENGTH = 200
@@ -139,10 +140,10 @@ def store(checked: CheckedFile, organization_id: int) -> str:
     """Write the file under a generated name; return that name, relative to the folder."""
     relative = f"{organization_id}/{uuid.uuid4().hex}.{checked.type.extension}"
     target = documents_folder() / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(documents_folder())
+    private_folder(target.parent)
     partial = target.with_suffix(".part")
-    partial.write_bytes(checked.data)
-    os.chmod(partial, 0o640)
+    write_private(partial, checked.data)
     os.replace(partial, target)  # readers never see half a file
     return relative
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
@@ -58,14 +58,13 @@ def toggle_period(period: Period):
 
 
 def catalogue():
-    """The indicator catalogue; the regional centre adds and retires indicators."""
+    """The indicator catalogue, shared by every region: only administrators change it."""
     form = IndicatorForm()
     form.section.choices = [SelectChoice(code, section_label(code)) for code in SECTIONS]
-    scope = current_scope()
-    can_manage = scope.is_admin or bool(scope.region_ids)
+    can_manage = current_scope().is_admin
+    if request.method == "POST" and not can_manage:
+        abort(403)  # even an invalid form: the answer must not depend on what was sent
     if form.validate_on_submit():
-        if not can_manage:
-            abort(403)
         try:
             operations.add_indicator(
                 code=form.code.data, label_ru=form.label_ru.data, label_en=form.label_en.data,

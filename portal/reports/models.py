@@ -307,10 +307,12 @@ def _visible_values(scope: Scope, action: Action) -> sa.ColumnElement[bool]:
 
 @scope_rule(Indicator)
 def _visible_indicators(scope: Scope, action: Action) -> sa.ColumnElement[bool]:
-    """The catalogue is public to every user; the regional centre and admins change it."""
-    if action is Action.VIEW or scope.is_admin:
-        return sa.true()
-    return sa.true() if action is Action.MANAGE and scope.region_ids else sa.false()
+    """The catalogue is public to every user; only administrators change it.
+
+    It is shared by every region: a regional coordinator who could add a required
+    indicator or retire one would change the forms of every other region too.
+    """
+    return sa.true() if action is Action.VIEW or scope.is_admin else sa.false()
 
 
 url_argument("report_id", "report", Report, parents=("organization", "period"))

@@ -259,7 +259,7 @@ def _values(rng: np.random.Generator, type_of_org: np.ndarray, mun_of_org: np.nd
 SCALE_LOGINS = ("scale.region", "scale.municipal")
 
 
-def load_scaled(organizations: int, *, seed: int = 2026, password: str = "demo2026"
+def load_scaled(organizations: int, *, seed: int = 2026, password: str = "demo-mentor-2026"
                 ) -> SyntheticRegion:
     """``flask demo --scale N``: the synthetic region and two accounts to look at it, the
     regional coordinator ``scale.region`` and the coordinator of its first municipality

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from portal.files import private_folder, write_private
 from portal.reports.models import Period
 from portal.reports.upload_parse import KIND_REPORT
 
@@ -22,9 +23,7 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 
 
 def _folder() -> Path:
-    folder = Path(current_app.instance_path) / "report-uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return private_folder(Path(current_app.instance_path) / "report-uploads")
 
 
 def _expire_old(folder: Path) -> None:
@@ -45,7 +44,7 @@ def store(payload: dict, user_id: int, filename: str) -> str:
     payload = {**payload, "user": user_id, "filename": filename[:200],
                "created": time.time()}
     temporary = folder / f".{token}.tmp"
-    temporary.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+    write_private(temporary, json.dumps(payload, ensure_ascii=False).encode("utf-8"))
     temporary.replace(folder / f"{token}.json")
     return token
 
