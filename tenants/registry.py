@@ -13,12 +13,14 @@ from typing import Callable, Iterable
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from portal.clock import check_timezone
 from portal.extensions import db
 from portal.tabular import Row, Table, TableError, require_columns
 from tenants.models import Municipality, Organization, OrganizationType, Region, Subordination
 
 COLUMNS = ["region_code", "region", "municipality_code", "municipality", "code", "name",
            "short_name", "type", "subordination"]
+TIMEZONE_COLUMN = "region_timezone"  # optional: the region's IANA time zone
 
 _TYPE_NAMES = {
     OrganizationType.SCHOOL: ["school", "общеобразовательная организация", "школа", "оо",
@@ -50,6 +52,7 @@ class RegistryImportError(ValueError):
 @dataclass
 class ParsedRegistry:
     regions: dict[str, str] = field(default_factory=dict)  # code → name
+    timezones: dict[str, str] = field(default_factory=dict)  # region code → IANA name
     municipalities: dict[str, tuple[str, str]] = field(default_factory=dict)  # → (name, region)
     organizations: list[dict] = field(default_factory=list)
 
@@ -110,6 +113,7 @@ def _parse_row(row: Row, parsed: ParsedRegistry, org_lines: dict[str, int]) -> l
         problems.append(f"{where}: " + _(
             "the municipality %(code)s is listed earlier in the region %(region)s.",
             code=values["municipality_code"], region=known[1]))
+    problems += _parse_timezone(row, values["region_code"], parsed, where)
     if problems:
         return problems
     parsed.regions.setdefault(values["region_code"], values["region"])
@@ -120,6 +124,23 @@ def _parse_row(row: Row, parsed: ParsedRegistry, org_lines: dict[str, int]) -> l
         "type": org_type, "subordination": subordination,
         "municipality_code": values["municipality_code"],
     })
+    return []
+
+
+def _parse_timezone(row: Row, region_code: str, parsed: ParsedRegistry, where: str) -> list[str]:
+    """The optional time zone of the row's region: known to zoneinfo, the same on every row."""
+    name = _text(row, TIMEZONE_COLUMN)
+    if not name:
+        return []
+    try:
+        name = check_timezone(name)
+    except ValueError:
+        return [f"{where}: " + _("unknown time zone “%(name)s” (write an IANA name such as "
+                                 "Asia/Vladivostok).", name=name)]
+    known = parsed.timezones.setdefault(region_code, name)
+    if known != name:
+        return [f"{where}: " + _("the region %(code)s has the time zone %(zone)s on an "
+                                 "earlier line.", code=region_code, zone=known)]
     return []
 
 
@@ -144,7 +165,10 @@ def store(parsed: ParsedRegistry,
           ) -> ImportSummary:
     """Upsert regions, municipalities and organizations; flushes, the caller commits."""
     _check_against_database(parsed)
-    regions = _upsert_by_code(Region, {c: {"name": n} for c, n in parsed.regions.items()})
+    regions = _upsert_by_code(Region, {
+        code: {"name": name, **({"timezone": parsed.timezones[code]}
+                                if code in parsed.timezones else {})}
+        for code, name in parsed.regions.items()})
     municipalities = _upsert_by_code(Municipality, {
         code: {"name": name, "region_id": regions[region_code].id}
         for code, (name, region_code) in parsed.municipalities.items()
