@@ -19,7 +19,7 @@ import pandas as pd
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from portal.reports.derived import DERIVED
+from portal import rules
 from portal.reports.models import Indicator, Unit
 
 # Means of percentages and scores are weighted by the people they describe.
@@ -64,7 +64,7 @@ class Metric:
     def parts(self) -> tuple[str, ...]:
         """Base indicator codes read from the reports."""
         if self.kind is Kind.RATIO:
-            return tuple(dict.fromkeys(self.numerator + self.denominator))
+            return rules.parts_of(self.numerator, self.denominator)
         return (self.code,) + ((self.weight,) if self.weight else ())
 
     @property
@@ -91,13 +91,8 @@ class Metric:
                 found["xw"] = sa.func.sum(x * w)
                 found["w"] = sa.func.sum(sa.case((x.is_not(None), w)))
             return found
-        # A report counts for a ratio only when every part is there, so that numerator and
-        # denominator come from the same organizations.
-        complete = sa.and_(*(column(p).is_not(None) for p in self.parts))
-        found = {"n": sa.func.sum(sa.case((complete, 1), else_=0))}
-        for i, part in enumerate(self.parts):
-            found[f"p{i}"] = sa.func.sum(sa.case((complete, column(part))))
-        return found
+        # A ratio counts only the reports that have every part (the rule of portal/rules.py).
+        return rules.ratio_partials(self.parts, column)
 
     def values(self, frame: pd.DataFrame | Mapping[str, np.ndarray], prefix: str) -> np.ndarray:
         """The metric at the level of each row, from partial sums already added up to it.
@@ -124,11 +119,8 @@ class Metric:
                     weighted = col("xw") / np.where(w > 0, w, np.nan)
                     value = np.where(w > 0, weighted, value)
             else:
-                parts = {p: np.nan_to_num(col(f"p{i}")) for i, p in enumerate(self.parts)}
-                size = len(n)
-                numerator = sum((parts[p] for p in self.numerator), np.zeros(size))
-                denominator = sum((parts[p] for p in self.denominator), np.zeros(size))
-                value = numerator / np.where(denominator != 0, denominator, np.nan) * self.scale
+                sums = {p: np.nan_to_num(col(f"p{i}")) for i, p in enumerate(self.parts)}
+                value = rules.ratio(self.numerator, self.denominator, self.scale, sums)
         value = np.where((n > 0) & np.isfinite(value), value, np.nan)
         return np.round(value, self.precision)
 
@@ -171,7 +163,7 @@ def build_metrics(indicators: list[Indicator], section_labels: dict[str, str]) -
     active = [i for i in indicators if i.retired_at is None]
     ids = {i.code: i.id for i in indicators}
     items: list[Metric] = []
-    for d in DERIVED:
+    for d in rules.DERIVED:
         if all(code in ids for code in d.numerator + d.denominator):
             items.append(Metric(d.code, str(d.label), "ratio" if d.unit == "ratio" else "percent",
                                 Kind.RATIO, DERIVED_SECTION, d.numerator, d.denominator,

@@ -32,7 +32,7 @@ from dashboards.pages import (
     value_at,
 )
 from dashboards.queries import Selection
-from portal.clock import utcnow
+from portal import clock, rules
 from portal.reports.models import STATE_LABELS, ReportState
 from tenants.models import Municipality, Organization, Subordination
 from tenants.scoping import Scope
@@ -63,7 +63,7 @@ class MunicipalDashboard(Dashboard):
         if self.period is None:
             return pd.DataFrame(columns=["organization_id", "type", "label", "state",
                                          *queries.STATUS_COLUMNS, "changed"])
-        return queries.status(self.selection, self.period.deadline,
+        return queries.status(self.selection, rules.reporting(self.period),
                               ("organization_id", "type"), self.scope)
 
     @cached_property
@@ -89,9 +89,10 @@ class MunicipalDashboard(Dashboard):
         counts = {column: int(status[column].sum()) if not status.empty else 0
                   for column in ("expected", "submitted", "on_time", "accepted", "reports",
                                  "pending", "returned", "draft")}
-        expected = counts["expected"]
-        counts["completeness"] = round(counts["submitted"] / expected * 100, 1) if expected else None
-        counts["timeliness"] = round(counts["on_time"] / expected * 100, 1) if expected else None
+        completeness = rules.completeness(counts["submitted"], counts["expected"])
+        timeliness = rules.timeliness(counts["on_time"], counts["expected"])
+        counts["completeness"] = None if completeness is None else round(completeness, 1)
+        counts["timeliness"] = None if timeliness is None else round(timeliness, 1)
         return counts
 
     @property
@@ -229,7 +230,7 @@ class MunicipalDashboard(Dashboard):
             Organization.subordination == Subordination.MUNICIPAL, Organization.is_active)
         if self.filters.org_type is not None:
             organizations = organizations.where(Organization.type == self.filters.org_type)
-        matrix = presence_matrix(organizations, utcnow().date())
+        matrix = presence_matrix(organizations, clock.today(self.municipality.region))
         expected = len(matrix.rows)
         rows = [(kind.short_label, count) for kind, count in matrix.present_counts.items()]
         rows += [(_("Roadmap of this school year"), matrix.with_roadmap),

@@ -9,7 +9,6 @@ caller, explicitly, and come back only as sums.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Iterable
 
@@ -18,6 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from dashboards.metrics import Aggregate, Metric, Metrics, build_metrics
+from portal import rules
 from portal.extensions import db
 from portal.reports.models import (Indicator, Period, Report, ReportState, ReportValue,
                                    section_label)
@@ -232,13 +232,11 @@ STATUS_COLUMNS = ("expected", "reports", "submitted", "on_time", "accepted", "pe
 
 
 @lru_cache(maxsize=128)
-def status_statement(selection: Selection, deadline: date, grain: tuple[str, ...],
+def status_statement(selection: Selection, period: rules.Reporting, grain: tuple[str, ...],
                      scope: Scope) -> sa.Select:
-    """Completeness and timeliness of one period: counts of expected (active) organizations,
-    of those that submitted (ever), on time (first submission by the deadline), by state."""
-    period_id = selection.period_ids[0]
-    cutoff = datetime.combine(deadline + timedelta(days=1), time())
-    submitted = Report.first_submitted_at.is_not(None)
+    """Completeness and timeliness of one period: counts of the expected organizations, of
+    those that submitted, of those on time, and by state (the rules of portal/rules.py;
+    the deadline's end is one bound value)."""
 
     def count_if(condition) -> sa.ColumnElement:
         return sa.func.sum(sa.case((condition, 1), else_=0))
@@ -250,12 +248,13 @@ def status_statement(selection: Selection, deadline: date, grain: tuple[str, ...
                  sa.func.max(Report.state).label("state"),
                  sa.func.max(Report.first_submitted_at).label("first_submitted_at")]
     pending = (ReportState.SUBMITTED, ReportState.AWAITING_HEAD)
+    on_time = rules.on_time(Report.state, Report.first_submitted_at, period.ends_at)
     return (
         sa.select(*grain_columns, *extra,
                   sa.func.count(Organization.id).label("expected"),
                   sa.func.count(Report.id).label("reports"),
-                  count_if(submitted).label("submitted"),
-                  count_if(sa.and_(submitted, Report.first_submitted_at < cutoff)).label("on_time"),
+                  count_if(rules.submitted(Report.state)).label("submitted"),
+                  count_if(on_time).label("on_time"),
                   count_if(Report.state == ReportState.ACCEPTED).label("accepted"),
                   count_if(Report.state.in_(pending)).label("pending"),
                   count_if(Report.state == ReportState.RETURNED).label("returned"),
@@ -263,16 +262,16 @@ def status_statement(selection: Selection, deadline: date, grain: tuple[str, ...
                   sa.func.max(Report.updated_at).label("changed"))
         .select_from(Organization)
         .outerjoin(Report, sa.and_(Report.organization_id == Organization.id,
-                                   Report.period_id == period_id))
-        .where(Organization.is_active, *organization_filter(selection, scope))
+                                   Report.period_id == period.period_id))
+        .where(rules.expected(Organization, period), *organization_filter(selection, scope))
         .group_by(*grain_columns)
     )
 
 
-def status(selection: Selection, deadline: date, grain: tuple[str, ...],
+def status(selection: Selection, period: rules.Reporting, grain: tuple[str, ...],
            scope: Scope) -> pd.DataFrame:
     """Rows of :func:`status_statement` as a frame (one row per group)."""
-    return _frame(status_statement(selection, deadline, grain, scope))
+    return _frame(status_statement(selection, period, grain, scope))
 
 
 def catalogue() -> Metrics:

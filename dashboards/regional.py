@@ -32,6 +32,7 @@ from dashboards.pages import (
     unique_labels,
 )
 from dashboards.queries import REGIONAL_GROUP, Selection
+from portal import rules
 from portal.reports.periods import school_year_label
 from tenants.models import Region, Subordination
 from tenants.scoping import Scope
@@ -95,7 +96,8 @@ class RegionalDashboard(Dashboard):
         if self.period is None:
             found = pd.DataFrame(columns=["group", *queries.STATUS_COLUMNS, "changed"])
         else:
-            found = queries.status(self.selection, self.period.deadline, ("group",), self.scope)
+            found = queries.status(self.selection, rules.reporting(self.period), ("group",),
+                                   self.scope)
         columns = list(queries.STATUS_COLUMNS)
         frame = self.group_frame.join(found.set_index("group"), on="group")
         frame[columns] = frame[columns].fillna(0).astype(int)
@@ -118,9 +120,9 @@ class RegionalDashboard(Dashboard):
         head = pd.DataFrame([{"group": 0, "label": _("Region total"), "kind": "total",
                               **total.to_dict(), "changed": frame["changed"].max()}])
         frame = pd.concat([head, frame[frame["expected"] > 0]], ignore_index=True)
-        expected = frame["expected"].where(frame["expected"] > 0)
-        frame["completeness"] = (frame["submitted"] / expected * 100).round(1)
-        frame["timeliness"] = (frame["on_time"] / expected * 100).round(1)
+        frame["completeness"] = np.round(rules.completeness(frame["submitted"],
+                                                            frame["expected"]), 1)
+        frame["timeliness"] = np.round(rules.timeliness(frame["on_time"], frame["expected"]), 1)
         style = Style(self.numbers.plotly_separators, 1, percent_suffix(), _("no data"))
         figure = figures.grouped_bars(
             frame, title=_("Reporting completeness and timeliness, %(period)s",
@@ -138,8 +140,10 @@ class RegionalDashboard(Dashboard):
         return Chart("completeness", figure["layout"]["title"]["text"], "%", figure, columns,
                      frame, self.period_label, last_changed(frame),
                      _("Completeness: organizations that submitted (at least once) of those "
-                       "expected (active); timeliness: submitted for the first time by the "
-                       "deadline (%(deadline)s).", deadline=deadline_text(self.period)))
+                       "expected (open, or closed only after the deadline); timeliness: "
+                       "submitted for the first time by the end of the deadline day "
+                       "(%(deadline)s) in the region's time.",
+                       deadline=deadline_text(self.period)))
 
     def chart_municipalities(self) -> Chart:
         frame = self.groups[["group", "label", "kind", self.metric.code,

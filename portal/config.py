@@ -23,7 +23,10 @@ class Config:
 
     LANGUAGES = ("ru", "en")
     BABEL_DEFAULT_LOCALE = "ru"
-    BABEL_DEFAULT_TIMEZONE = os.environ.get("PORTAL_TIMEZONE", "Europe/Moscow")
+    # The portal's time zone: "today" where no region is concerned, the default of new
+    # regions (each region has its own, see Region.timezone), and the zone times are shown in.
+    PORTAL_TIMEZONE = os.environ.get("PORTAL_TIMEZONE", "Europe/Moscow")
+    BABEL_DEFAULT_TIMEZONE = PORTAL_TIMEZONE
 
     # Bootstrap and its JS are served by the portal itself: users sit in closed networks.
     BOOTSTRAP_SERVE_LOCAL = True

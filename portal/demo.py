@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from portal.auth import operations as accounts
 from portal.auth.models import User
-from portal.clock import utcnow
+from portal import clock
 from portal.extensions import db
 from portal.reports.demo import load_reports
 from portal.roadmaps.demo import load_documents_and_roadmaps
@@ -93,5 +93,6 @@ def load_demo() -> None:
         user.set_password(DEMO_PASSWORD)
         accounts.assign_role(user, role, scope_code)
     db.session.flush()
-    load_reports(region, utcnow().date())
-    load_documents_and_roadmaps(region, utcnow().date())
+    today = clock.today(region)
+    load_reports(region, today)
+    load_documents_and_roadmaps(region, today)

@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
 from portal.cli_errors import LocalizedGroup, fail
 from portal.extensions import db
-from tenants import registry
+from portal.tabular import TableError, read_table_file
+from tenants import operations, registry
+from tenants.models import Region
 
 
 @click.group("tenants", cls=LocalizedGroup)
@@ -41,3 +44,22 @@ def import_command(file: Path):
                  "%(created)d new and %(updated)d updated organizations.",
                  regions=summary.regions, municipalities=summary.municipalities,
                  created=summary.created, updated=summary.updated))
+
+
+@tenants_group.command("timezone")
+@click.argument("region_code")
+@click.argument("name")
+@with_appcontext
+def timezone_command(region_code: str, name: str):
+    """Set a region's time zone (an IANA name such as Asia/Vladivostok)."""
+    region = db.session.scalar(sa.select(Region).where(Region.code == region_code))
+    if region is None:
+        raise click.ClickException(_("No region has the code %(code)s.", code=region_code))
+    try:
+        operations.set_region_timezone(region, name)
+    except operations.RegistryError as problem:
+        db.session.rollback()
+        raise click.ClickException(str(problem)) from problem
+    db.session.commit()
+    click.echo(_("The region %(name)s counts its days and deadlines in %(zone)s.",
+                 name=region.name, zone=region.timezone))

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.clock import utcnow
+from portal.clock import DEFAULT_TIMEZONE, default_timezone, utcnow
 from portal.extensions import db
 
 if TYPE_CHECKING:
@@ -102,6 +102,9 @@ class Region(db.Model):
     # Per-region setting: a submitted report needs the head's confirmation before review.
     requires_head_confirmation: Mapped[bool] = mapped_column(default=False,
                                                              server_default=sa.false())
+    # IANA name: the region's "today" and its deadlines (the end of the deadline day here).
+    timezone: Mapped[str] = mapped_column(sa.String(64), default=default_timezone,
+                                          server_default=DEFAULT_TIMEZONE)
 
     municipalities: Mapped[list[Municipality]] = relationship(
         back_populates="region", order_by="Municipality.name"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask_babel import gettext as _
 import sqlalchemy as sa
 
-from portal.clock import utcnow
+from portal.clock import check_timezone, utcnow
 from portal.database import Refusal
 from portal.extensions import db
-from tenants.models import Organization, OrganizationType, Subordination
+from tenants.models import Organization, OrganizationType, Region, Subordination
 
 
 class RegistryError(Refusal):
@@ -44,4 +44,14 @@ def set_organization_active(org: Organization, active: bool) -> None:
     """Close or reopen an organization; closed ones keep their history, never deleted."""
     org.is_active = active
     org.closed_at = None if active else (org.closed_at or utcnow())
+    db.session.flush()
+
+
+def set_region_timezone(region: Region, name: str) -> None:
+    """Set the IANA time zone the region's days and deadlines are counted in."""
+    try:
+        region.timezone = check_timezone(name)
+    except ValueError:
+        raise RegistryError(_("Unknown time zone “%(name)s” (write an IANA name such as "
+                              "Asia/Vladivostok).", name=name)) from None
     db.session.flush()

@@ -17,12 +17,14 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from portal.clock import check_timezone
 from portal.database import Refusal
 from portal.extensions import db
 from portal.tabular import Formula, Row, Table, TableError, read_table_file, require_columns
 from portal.textcheck import describe, hidden_characters, visible
 from tenants.models import Municipality, Organization, OrganizationType, Region, Subordination
 
+TIMEZONE_COLUMN = "region_timezone"  # optional: the region's IANA time zone
 COLUMNS = ["region_code", "region", "municipality_code", "municipality", "code", "name",
            "short_name", "type", "subordination"]
 
@@ -58,6 +60,7 @@ class ParsedRegistry:
     regions: dict[str, str] = field(default_factory=dict)  # code → name
     municipalities: dict[str, tuple[str, str]] = field(default_factory=dict)  # → (name, region)
     organizations: list[dict] = field(default_factory=list)
+    timezones: dict[str, str] = field(default_factory=dict)  # region code → IANA name
 
 
 @dataclass(frozen=True)
@@ -164,6 +167,7 @@ def _parse_row(row: Row, parsed: ParsedRegistry, seen: _FirstSeen) -> list[str]:
     if not problems:
         org_type, subordination, problems = _kinds(values)
         problems += _repeats(values, row.line, seen)
+        problems += _parse_timezone(row, values["region_code"], parsed)
     if problems:
         where = _("Line %(line)d", line=row.line)
         return [f"{where}: {problem}" for problem in problems]
@@ -175,6 +179,23 @@ def _parse_row(row: Row, parsed: ParsedRegistry, seen: _FirstSeen) -> list[str]:
         "type": org_type, "subordination": subordination,
         "municipality_code": values["municipality_code"],
     })
+    return []
+
+
+def _parse_timezone(row: Row, region_code: str, parsed: ParsedRegistry) -> list[str]:
+    """The optional time zone of the row's region: known to zoneinfo, the same on every row."""
+    name, problem = _cell(row, TIMEZONE_COLUMN)
+    if problem or not name:
+        return [problem] if problem else []
+    try:
+        name = check_timezone(name)
+    except ValueError:
+        return [_("unknown time zone “%(name)s” (write an IANA name such as "
+                  "Asia/Vladivostok).", name=name)]
+    known = parsed.timezones.setdefault(region_code, name)
+    if known != name:
+        return [_("the region %(code)s has the time zone %(zone)s on an earlier line.",
+                  code=region_code, zone=known)]
     return []
 
 
@@ -239,7 +260,10 @@ def store(parsed: ParsedRegistry,
           ) -> ImportSummary:
     """Upsert regions, municipalities and organizations; flushes, the caller commits."""
     _check_against_database(parsed)
-    regions = _upsert_by_code(Region, {c: {"name": n} for c, n in parsed.regions.items()})
+    regions = _upsert_by_code(Region, {
+        code: {"name": name, **({"timezone": parsed.timezones[code]}
+                                if code in parsed.timezones else {})}
+        for code, name in parsed.regions.items()})
     municipalities = _upsert_by_code(Municipality, {
         code: {"name": name, "region_id": regions[region_code].id}
         for code, (name, region_code) in parsed.municipalities.items()

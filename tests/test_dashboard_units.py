@@ -14,7 +14,7 @@ from dashboards.charts import Chart, Column, Numbers
 from dashboards.exports import to_csv, to_xlsx
 from dashboards.figures import Reference, Style
 from dashboards.metrics import Aggregate, Kind, Metric
-from portal.reports.derived import DERIVED_BY_CODE
+from portal.rules import DERIVED_BY_CODE
 
 COVERAGE = Metric("mentee_coverage", "Coverage", "percent", Kind.RATIO, "derived",
                   ("mentees",), ("staff_total",), 100.0)

@@ -279,3 +279,43 @@ def test_a_missing_file_is_named_in_the_users_language(app, database):
     assert missing.exit_code == 2 and "Error" not in missing.output
     assert "Ошибка: Не указан аргумент FILE.\nСправка: " in missing.output
     assert "tenants import --help" in missing.output
+
+
+def _with_timezones(zones: list[str]) -> bytes:
+    rows = [HEADER + ["region_timezone"]] + [row + [zone] for row, zone in zip(ROWS, zones)]
+    return "\n".join(",".join(row) for row in rows).encode()
+
+
+def test_the_import_sets_the_regions_time_zone_and_a_later_one_keeps_it(run_import):
+    result = run_import(_with_timezones(["Asia/Vladivostok", "", "Asia/Vladivostok", ""]))
+    assert result.exit_code == 0, result.output
+    assert db.session.scalars(sa.select(Region.timezone)).one() == "Asia/Vladivostok"
+    assert run_import(_csv(ROWS)).exit_code == 0  # without the column
+    assert db.session.scalars(sa.select(Region.timezone)).one() == "Asia/Vladivostok"
+
+
+@pytest.mark.parametrize("zones, message", [
+    (["Mars/Olympus", "", "", ""], "Строка 2: неизвестный часовой пояс «Mars/Olympus»"),
+    (["Asia/Vladivostok", "Europe/Moscow", "", ""],
+     "Строка 3: у региона 77 выше в файле указан часовой пояс Asia/Vladivostok."),
+])
+def test_a_bad_time_zone_stops_the_import(run_import, zones, message):
+    result = run_import(_with_timezones(zones))
+    assert result.exit_code != 0 and message in result.output, result.output
+    assert _count(Region) == 0
+
+
+def test_the_command_line_sets_a_regions_time_zone(app, factory):
+    region = factory.region(code="TZ-1", name="Приморский край")
+    db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["tenants", "timezone", "TZ-1", "Asia/Vladivostok"])
+    assert result.exit_code == 0 and "Asia/Vladivostok" in result.output, result.output
+    db.session.expire_all()
+    assert db.session.get(Region, region.id).timezone == "Asia/Vladivostok"
+    refused = runner.invoke(args=["tenants", "timezone", "TZ-1", "Vladivostok"])
+    assert refused.exit_code != 0 and "Неизвестный часовой пояс" in refused.output
+    missing = runner.invoke(args=["tenants", "timezone", "NO-SUCH", "Europe/Moscow"])
+    assert missing.exit_code != 0 and "NO-SUCH" in missing.output
+    db.session.expire_all()
+    assert db.session.get(Region, region.id).timezone == "Asia/Vladivostok"

@@ -208,10 +208,10 @@ def test_a_draft_of_a_closed_period_is_frozen_like_the_report(client, factory, s
 def test_in_a_quarter_under_way_only_reached_deadlines_are_due(app, setting, monkeypatch):
     from datetime import date
 
-    from portal.roadmaps import schoolyear
+    from portal import clock
 
     _school, roadmap, report = setting
-    monkeypatch.setattr(schoolyear, "today", lambda: date(2025, 11, 15))
+    monkeypatch.setattr(clock, "today", lambda where=None: date(2025, 11, 15))
     with app.test_request_context():
         rows = _rows(report, roadmap)
     assert len(rows) == DUE_IN_Q4 + BEGUN_IN_Q4  # the whole quarter is listed

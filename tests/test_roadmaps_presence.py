@@ -8,11 +8,12 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
+from portal import clock
 from portal.documents import operations as documents
 from portal.documents.models import DocumentKind
 from portal.extensions import db
 from portal.reports.operations import ensure_report, open_period
-from portal.roadmaps import bench, operations, schoolyear
+from portal.roadmaps import bench, operations
 from portal.roadmaps.models import EventExecution, ExecutionStatus
 from portal.roadmaps.template import STANDARD_EVENTS
 from tenants.models import OrganizationType, Role, Subordination
@@ -23,7 +24,7 @@ OVERDUE_BY_TODAY = sum(t.due_on(2025) < TODAY for t in STANDARD_EVENTS)
 
 @pytest.fixture(autouse=True)
 def frozen_today(monkeypatch):
-    monkeypatch.setattr(schoolyear, "today", lambda: TODAY)
+    monkeypatch.setattr(clock, "today", lambda where=None: TODAY)
 
 
 def _document(org, kind, order_date=date(2025, 9, 1)):

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from portal import clock
 from portal.clock import utcnow
 from portal.documents import storage
 from portal.documents.models import Document, DocumentKind, DocumentVersion
@@ -50,15 +51,18 @@ def clean_url(url: str | None) -> str | None:
     return url
 
 
-def check(upload: Upload) -> tuple[storage.CheckedFile | None, str | None]:
-    """Validate an upload completely; raise :class:`UploadError` with the first problem."""
+def check(upload: Upload, today: date) -> tuple[storage.CheckedFile | None, str | None]:
+    """Validate an upload completely; raise :class:`UploadError` with the first problem.
+
+    ``today``: the day in the organization's region (an order cannot be dated later).
+    """
     url = clean_url(upload.url)
     checked = None
     if upload.stream is not None and (upload.filename or "").strip() != "":
         checked = storage.check_upload(upload.stream, upload.filename)
     if checked is None and url is None:
         raise UploadError(_("Attach a file or give a link."))
-    if upload.order_date and upload.order_date > date.today():
+    if upload.order_date and upload.order_date > today:
         raise UploadError(_("The date of the order cannot be in the future."), "order_date")
     return checked, url
 
@@ -66,7 +70,7 @@ def check(upload: Upload) -> tuple[storage.CheckedFile | None, str | None]:
 def add_version(organization: Organization, upload: Upload, uploaded_by_id: int | None,
                 ) -> DocumentVersion:
     """Record a new version of a document; the previous ones stay in its history."""
-    checked, url = check(upload)
+    checked, url = check(upload, clock.today(organization.municipality.region))
     document = db.session.scalar(sa.select(Document).where(
         Document.organization_id == organization.id, Document.kind == upload.kind))
     if document is None:

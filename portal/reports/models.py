@@ -9,10 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask_babel import get_locale, lazy_gettext as _l
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.reports.periods import (SCHOOL_YEAR_FIRST_MONTH, quarter_end, quarter_start,
+                                    school_year_label, school_year_of)
 from tenants.models import Municipality, Organization, OrganizationType, Region, _enum
 from tenants.scoping import Action, Scope, scope_rule, url_argument
 
@@ -157,22 +160,28 @@ class Period(db.Model):
 
     @property
     def starts_on(self) -> date:
-        return date(self.year, 3 * self.quarter - 2, 1)
+        return quarter_start(self.year, self.quarter)
 
     @property
     def ends_on(self) -> date:
-        from portal.reports.periods import quarter_end
-
         return quarter_end(self.year, self.quarter)
 
-    @property
+    @hybrid_property
     def school_year(self) -> int:
-        """The calendar year the school year starts in (2025 for 2025/2026).
+        """The calendar year the school year of the quarter starts in (2025 for 2025/2026)."""
+        return school_year_of(self.starts_on)
 
-        A quarter belongs to the school year it starts in: Q4 2025 → 2025/2026, Q1–Q3
-        2026 → 2025/2026 (Q3 starts in July, before the new school year).
-        """
-        return self.year if self.quarter == 4 else self.year - 1
+    @school_year.inplace.expression
+    @classmethod
+    def _school_year_expression(cls) -> sa.ColumnElement[int]:
+        # The same rule in SQL: the year of the quarter's first month, less one before
+        # the month the school year starts in.
+        first_month = 3 * cls.quarter - 2
+        return cls.year - sa.case((first_month >= SCHOOL_YEAR_FIRST_MONTH, 0), else_=1)
+
+    @property
+    def school_year_label(self) -> str:
+        return school_year_label(self.school_year)
 
     @property
     def label(self) -> str:
@@ -225,11 +234,6 @@ class Report(db.Model):
     def editable(self) -> bool:
         """Whether the curator may change values (draft or returned)."""
         return self.state in EDITABLE_STATES
-
-    @property
-    def on_time(self) -> bool:
-        return self.first_submitted_at is not None and \
-            self.first_submitted_at.date() <= self.period.deadline
 
     def __repr__(self) -> str:
         return f"<Report org={self.organization_id} period={self.period_id} {self.state}>"

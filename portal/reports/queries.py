@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from portal import rules
 from portal.auth.models import User
 from portal.clock import utcnow
 from portal.extensions import db
@@ -83,8 +84,8 @@ def history(report: Report) -> list[AuditEntry]:
 
 # -- the municipal status page ---------------------------------------------------------------
 
-STATUS_NOT_STARTED = "not_started"
-STATUS_LATE = "late"
+STATUS_NOT_STARTED = rules.STATUS_NOT_STARTED
+STATUS_LATE = rules.STATUS_LATE
 
 
 @dataclass(frozen=True)
@@ -99,18 +100,17 @@ class StatusRow:
 
     @property
     def submitted(self) -> bool:
-        return self.first_submitted_at is not None
+        return rules.submitted(self.state)
 
-    def status(self, deadline: date, today: date) -> str:
+    def status(self, period: rules.Reporting, now: datetime) -> str:
         """not_started, draft, submitted, late, accepted, returned, awaiting_head."""
-        if self.state is None:
-            return STATUS_LATE if today > deadline else STATUS_NOT_STARTED
-        if self.state is ReportState.DRAFT and today > deadline:
-            return STATUS_LATE
-        return self.state.value
+        return rules.status(self.state, period.ends_at, now)
 
-    def on_time(self, deadline: date) -> bool:
-        return self.submitted and self.first_submitted_at.date() <= deadline
+    def on_time(self, period: rules.Reporting) -> bool:
+        return rules.on_time(self.state, self.first_submitted_at, period.ends_at)
+
+    def submitted_late(self, period: rules.Reporting) -> bool:
+        return rules.submitted_late(self.state, self.first_submitted_at, period.ends_at)
 
 
 @dataclass(frozen=True)
@@ -122,17 +122,19 @@ class StatusSummary:
 
     @property
     def completeness(self) -> float | None:
-        return None if not self.expected else self.submitted / self.expected * 100
+        return rules.completeness(self.submitted, self.expected)
 
     @property
     def timeliness(self) -> float | None:
-        return None if not self.expected else self.on_time / self.expected * 100
+        return rules.timeliness(self.on_time, self.expected)
 
 
 def status_rows(period: Period, *, municipality: Municipality | None = None,
                 regional_only: bool = False, org_type: OrganizationType | None = None,
-                scope: Scope | None = None) -> list[StatusRow]:
-    """Every expected (active, visible) organization with its report state — one query."""
+                scope: Scope | None = None, reporting: rules.Reporting | None = None
+                ) -> list[StatusRow]:
+    """Every expected organization the user may see, with its report state — one query."""
+    reporting = reporting or rules.reporting(period)
     editor = aliased(User)
     stmt = (
         scoped_select(Organization, Action.VIEW, scope)
@@ -142,7 +144,7 @@ def status_rows(period: Period, *, municipality: Municipality | None = None,
         .outerjoin(editor, editor.id == Report.updated_by_id)
         .add_columns(Report.id, Report.state, Report.updated_at, editor.full_name,
                      Report.first_submitted_at, Report.review_comment)
-        .where(Organization.is_active, Municipality.region_id == period.region_id)
+        .where(rules.expected(Organization, reporting))
         .options(sa.orm.contains_eager(Organization.municipality))
         .order_by(Municipality.name, Organization.name)
     )
@@ -157,18 +159,16 @@ def status_rows(period: Period, *, municipality: Municipality | None = None,
             for org, rid, state, updated, who, first, comment in db.session.execute(stmt)]
 
 
-def summarize(rows: list[StatusRow], period: Period) -> StatusSummary:
-    """Counts for the top of the status page; closed organizations are never expected."""
+def summarize(rows: list[StatusRow], period: Period | rules.Reporting) -> StatusSummary:
+    """Counts for the top of the status page (the rows are the expected organizations)."""
+    if isinstance(period, Period):
+        period = rules.reporting(period)
     return StatusSummary(
         expected=len(rows),
         submitted=sum(r.submitted for r in rows),
-        on_time=sum(r.on_time(period.deadline) for r in rows),
+        on_time=sum(r.on_time(period) for r in rows),
         accepted=sum(r.state is ReportState.ACCEPTED for r in rows),
     )
-
-
-def today() -> date:
-    return utcnow().date()
 
 
 # -- the curator home ------------------------------------------------------------------------
@@ -178,21 +178,32 @@ class DueItem:
     organization: Organization
     period: Period
     report: Report | None
+    status: str  # as on the status page: a report missing after the deadline is late
 
 
-def due_for(orgs: list[Organization]) -> list[DueItem]:
-    """Open periods of each organization's region with its report (two queries)."""
+def due_for(orgs: list[Organization], now: datetime | None = None) -> list[DueItem]:
+    """Open periods in which each organization is expected, with its report (three queries)."""
     if not orgs:
         return []
+    now = now or utcnow()
     region_ids = {o.municipality.region_id for o in orgs}
     periods = list(db.session.scalars(
         sa.select(Period).where(Period.region_id.in_(region_ids), Period.is_open)
+        .options(sa.orm.joinedload(Period.region))
         .order_by(Period.year.desc(), Period.quarter.desc())))
     reports = {(r.organization_id, r.period_id): r for r in db.session.scalars(
         sa.select(Report).where(Report.organization_id.in_([o.id for o in orgs]),
                                 Report.period_id.in_([p.id for p in periods] or [-1])))}
-    return [DueItem(o, p, reports.get((o.id, p.id))) for o in orgs for p in periods
-            if p.region_id == o.municipality.region_id]
+    types = rules.form_types()
+    reportings = [(p, rules.reporting(p, types)) for p in periods]
+    items = []
+    for org in orgs:
+        for period, reporting in reportings:
+            if rules.expected(org, reporting):
+                report = reports.get((org.id, period.id))
+                items.append(DueItem(org, period, report, rules.status(
+                    report.state if report else None, reporting.ends_at, now)))
+    return items
 
 
 def returned_reports(orgs: list[Organization]) -> list[Report]:

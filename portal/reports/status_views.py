@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import render_template, request, url_for
 from flask_babel import gettext as _
 
+from portal import rules
+from portal.clock import utcnow
 from portal.reports import queries
 from portal.reports.forms import CommentForm
 from portal.reports.models import Period
@@ -21,21 +23,23 @@ def _org_type() -> OrganizationType | None:
         return None
 
 
-def _render(template: str, period: Period, rows, **context):
-    today = queries.today()
+def _render(template: str, period: Period, reporting: rules.Reporting, rows, **context):
+    now = utcnow()
     wanted = request.args.get("status", "")
-    shown = [r for r in rows if not wanted or r.status(period.deadline, today) == wanted]
+    shown = [r for r in rows if not wanted or r.status(reporting, now) == wanted]
     return render_template(
-        template, period=period, rows=shown, summary=queries.summarize(rows, period),
-        reviewable=queries.reviewable_ids(shown),
-        today=today, types=list(OrganizationType), selected_type=_org_type(),
+        template, period=period, rows=shown, summary=queries.summarize(rows, reporting),
+        reviewable=queries.reviewable_ids(shown), reporting=reporting,
+        now=now, types=list(OrganizationType), selected_type=_org_type(),
         statuses=STATUS_FILTERS, selected_status=wanted, comment_form=CommentForm(),
         periods=queries.periods_of(period.region_id), **context)
 
 
 def municipal_status(municipality: Municipality, period: Period):
     """Every expected organization of the municipality with the state of its report."""
-    rows = queries.status_rows(period, municipality=municipality, org_type=_org_type())
+    reporting = rules.reporting(period)
+    rows = queries.status_rows(period, municipality=municipality, org_type=_org_type(),
+                               reporting=reporting)
     ids = {"municipality_id": municipality.id, "period_id": period.id}
     links = [{"url": url_for("report_files.municipal_export", **ids),
               "label": _("Export all reports to XLSX")}]
@@ -44,19 +48,21 @@ def municipal_status(municipality: Municipality, period: Period):
                   "label": _("Upload a municipal file")},
                  {"url": url_for("report_files.bulk_template", **ids),
                   "label": _("Municipal XLSX template")}] + links
-    return _render("reports/status.html", period, rows, municipality=municipality,
+    return _render("reports/status.html", period, reporting, rows, municipality=municipality,
                    file_links=links)
 
 
 def regional_status(region: Region, period: Period):
     """Completeness per municipality and the regionally subordinate organizations."""
-    all_rows = queries.status_rows(period, org_type=_org_type())
+    reporting = rules.reporting(period)
+    all_rows = queries.status_rows(period, org_type=_org_type(), reporting=reporting)
     by_municipality: dict[int, list] = {}
     for row in all_rows:
         if row.organization.subordination.value == "municipal":
             by_municipality.setdefault(row.organization.municipality_id, []).append(row)
-    summaries = [(rows[0].organization.municipality, queries.summarize(rows, period))
+    summaries = [(rows[0].organization.municipality, queries.summarize(rows, reporting))
                  for rows in by_municipality.values()]
     regional_rows = [r for r in all_rows if r.organization.subordination.value == "regional"]
-    return _render("reports/status_region.html", period, regional_rows, region=region,
-                   municipal_summaries=summaries, total=queries.summarize(all_rows, period))
+    return _render("reports/status_region.html", period, reporting, regional_rows,
+                   region=region, municipal_summaries=summaries,
+                   total=queries.summarize(all_rows, reporting))

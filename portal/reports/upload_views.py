@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
+from portal import rules
 from portal.extensions import db
 from portal.reports import excel, operations, queries, upload
 from portal.reports.excel import FileRejected
@@ -287,7 +288,9 @@ def municipal_export(municipality: Municipality, period: Period):
         Organization.municipality_id == municipality.id).order_by(Organization.name)
     organizations = list(db.session.scalars(stmt))
     reports, values = _reports_and_values([o.id for o in organizations], period)
-    organizations = [o for o in organizations if o.is_active or o.id in reports]
+    reporting = rules.reporting(period)
+    organizations = [o for o in organizations
+                     if rules.expected(o, reporting) or o.id in reports]
     with_values = {code for stored in values.values() for code in stored}
     indicators = _indicators_for_types({o.type for o in organizations}, with_values)
     rows = []

@@ -8,11 +8,11 @@ from flask_login import current_user
 
 from portal.auth.gate import local_path
 from portal.reports import operations, queries
-from portal.reports.derived import DERIVED
 from portal.reports.forms import CommentForm
 from portal.reports.models import UNIT_LABELS, Period, Report, ReportState, section_label
 from portal.reports.values import parse_number
 from portal.reports.validation import Outcome
+from portal.rules import DERIVED
 from tenants.models import Organization
 from tenants.scoping import Action, allows, require
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from portal import clock
 from portal.documents.models import Document, DocumentKind, DocumentVersion
 from portal.extensions import db
 from portal.reports.models import Period, Report
@@ -90,7 +91,7 @@ def bench_presence_matrix(app: Flask, count: int = 300, runs: int = 25) -> float
         municipality = Municipality(region=region, code=f"{region.code}-M", name="Муниципалитет")
         db.session.add_all([region, municipality])
         db.session.flush()
-        populate(municipality, count, schoolyear.today())
+        populate(municipality, count, clock.today(region))
         user = accounts.create_user(f"bench-{region.code}".lower(), "Бенчмарк", None)
         user.set_password(PASSWORD)
         accounts.assign_role(user, Role.MUNICIPAL, municipality.code)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
 
+from portal import clock, rules
 from portal.clock import utcnow
 from portal.database import Refusal
 from portal.documents.models import Document
@@ -20,7 +22,7 @@ from portal.documents.storage import UploadError
 from portal.extensions import db
 from portal.reports.models import Report, ReportState
 from portal.reports.operations import audit
-from portal.roadmaps import queries, schoolyear
+from portal.roadmaps import queries
 from portal.roadmaps.models import (CLOSED_STATUSES, EventExecution, ExecutionStatus, Roadmap,
                                     RoadmapEvent)
 from tenants.scoping import scoped_select
@@ -40,7 +42,7 @@ class ExecutionRow:
     event: RoadmapEvent
     execution: EventExecution | None  # recorded in this report
     previous: EventExecution | None  # the latest one before this report
-    is_due: bool  # the deadline is reached (by the end of the quarter, or today if sooner)
+    reached: date  # execution is reported up to the end of the quarter, or today if sooner
     problems: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -51,6 +53,20 @@ class ExecutionRow:
     @property
     def status(self) -> ExecutionStatus:
         return self.shown.status if self.shown else ExecutionStatus.PLANNED
+
+    @property
+    def is_due(self) -> bool:
+        """The deadline is reached."""
+        return self.event.due_on <= self.reached
+
+    @property
+    def counts_as_due(self) -> bool:
+        """Counted in the execution rate (portal/rules.py)."""
+        return rules.event_due(self.status, self.event.due_on, self.reached)
+
+    @property
+    def counts_as_done(self) -> bool:
+        return rules.event_done(self.status, self.event.due_on, self.reached)
 
     @property
     def is_overdue(self) -> bool:
@@ -67,7 +83,7 @@ class Rate:
 
     @property
     def percent(self) -> float | None:
-        return 100.0 * self.done / self.due if self.due else None
+        return rules.execution_rate(self.done, self.due)
 
 
 def editable(report: Report) -> bool:
@@ -98,15 +114,14 @@ def rows_for(report: Report, roadmap: Roadmap | None) -> list[ExecutionRow]:
         scoped_select(EventExecution).where(EventExecution.report_id == report.id,
                                             EventExecution.event_id.in_(ids)))}
     previous = queries.latest_executions(ids, before=report.period)
-    reached = min(end, schoolyear.today())
+    reached = rules.execution_reached(report.period, clock.today(report.period.region))
     return [ExecutionRow(n.number, n.event, current.get(n.event.id), previous.get(n.event.id),
-                         n.event.due_on <= reached) for n in events]
+                         reached) for n in events]
 
 
 def rate(rows: list[ExecutionRow]) -> Rate:
-    """Execution rate of the due rows."""
-    due = [r for r in rows if r.is_due and r.status is not ExecutionStatus.CANCELLED]
-    return Rate(sum(r.status is ExecutionStatus.DONE for r in due), len(due))
+    """Execution rate of the rows."""
+    return Rate(sum(r.counts_as_done for r in rows), sum(r.counts_as_due for r in rows))
 
 
 @dataclass

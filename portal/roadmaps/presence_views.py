@@ -10,6 +10,7 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 
+from portal import clock
 from portal.documents.models import DocumentKind
 from portal.roadmaps import presence, schoolyear, xlsx
 from portal.roadmaps.views import xlsx_response
@@ -47,7 +48,7 @@ def municipality_presence(municipality: Municipality):
     """Organizations × documents of a municipality, with roadmaps and overdue events."""
     org_type = _type_filter()
     matrix = presence.presence_matrix(_municipality_orgs(municipality, org_type),
-                                      schoolyear.today())
+                                      clock.today(municipality.region))
     return render_template(
         "roadmaps/presence.html", matrix=matrix, municipality=municipality,
         kinds=list(DocumentKind), types=list(OrganizationType), selected_type=org_type,
@@ -61,7 +62,7 @@ def municipality_presence_xlsx(municipality: Municipality):
     """The same matrix as an XLSX file."""
     org_type = _type_filter()
     matrix = presence.presence_matrix(_municipality_orgs(municipality, org_type),
-                                      schoolyear.today())
+                                      clock.today(municipality.region))
     title = _("Presence of mentoring documents: %(name)s, %(date)s", name=municipality.name,
               date=matrix.today.strftime("%d.%m.%Y"))
     return xlsx_response(xlsx.export_presence(matrix, title),
@@ -79,7 +80,7 @@ def region_presence(region: Region):
                                          .where(Municipality.region_id == region.id)))
     if org_type:
         in_region = in_region.where(Organization.type == org_type)
-    everything = presence.presence_matrix(in_region, schoolyear.today())
+    everything = presence.presence_matrix(in_region, clock.today(region))
     summary = presence.summarize(everything, municipalities)
     regional = presence.Matrix(everything.school_year, everything.today, [
         r for r in everything.rows if r.organization.subordination is Subordination.REGIONAL])

@@ -94,10 +94,8 @@ def latest_executions(event_ids: list[int], before: Period | None = None,
 
 def reports_for(roadmap: Roadmap) -> list[Report]:
     """The organization's quarterly reports of the roadmap's school year, newest first."""
-    year = roadmap.school_year
-    in_year = sa.or_(sa.and_(Period.year == year, Period.quarter == 4),
-                     sa.and_(Period.year == year + 1, Period.quarter <= 3))
     stmt = (scoped_select(Report).join(Report.period)
-            .where(Report.organization_id == roadmap.organization_id, in_year)
+            .where(Report.organization_id == roadmap.organization_id,
+                   Period.school_year == roadmap.school_year)
             .order_by(*period_order()))
     return list(db.session.scalars(stmt))

@@ -12,30 +12,19 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
 from flask_babel import format_date
 from flask_babel import gettext as _
 
 from portal.database import Refusal
-
-FIRST_MONTH = 9  # the school year starts in September
+# One definition of the school year for reports and roadmaps (portal/reports/periods.py).
+from portal.reports.periods import SCHOOL_YEAR_FIRST_MONTH as FIRST_MONTH
+from portal.reports.periods import school_year_label as year_label  # noqa: F401
+from portal.reports.periods import school_year_of  # noqa: F401
 
 
 class DeadlineError(Refusal):
     """A deadline that cannot be read or is impossible; the message is for the user."""
-
-
-def today() -> date:
-    """Today in the portal's time zone (deadlines are calendar dates, not instants)."""
-    zone = current_app.config["BABEL_DEFAULT_TIMEZONE"] if has_app_context() else "Europe/Moscow"
-    return datetime.now(ZoneInfo(zone)).date()
-
-
-def school_year_of(day: date) -> int:
-    """The school year containing ``day``, named by the year it starts in."""
-    return day.year if day.month >= FIRST_MONTH else day.year - 1
 
 
 def year_start(school_year: int) -> date:
@@ -44,11 +33,6 @@ def year_start(school_year: int) -> date:
 
 def year_end(school_year: int) -> date:
     return date(school_year + 1, FIRST_MONTH - 1, 31)
-
-
-def year_label(school_year: int) -> str:
-    """The usual way to write a school year: ``2025/2026``."""
-    return f"{school_year}/{school_year + 1}"
 
 
 def month_in_year(school_year: int, month: int) -> int:

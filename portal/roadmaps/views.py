@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal import clock
 from portal.documents.storage import UploadError, read_limited
 from portal.roadmaps import forms, operations, queries, schoolyear, xlsx
 from portal.roadmaps.models import STAGES, Roadmap, RoadmapEvent
@@ -18,9 +19,14 @@ from tenants.scoping import Action, allows, require
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _year_forms() -> tuple[forms.CreateForm, forms.ImportForm]:
+def _current_year(organization: Organization) -> int:
+    """The school year under way in the organization's region."""
+    return schoolyear.school_year_of(clock.today(organization.municipality.region))
+
+
+def _year_forms(organization: Organization) -> tuple[forms.CreateForm, forms.ImportForm]:
     create, upload = forms.CreateForm(prefix="create"), forms.ImportForm(prefix="import")
-    choices = forms.year_choices(schoolyear.school_year_of(schoolyear.today()))
+    choices = forms.year_choices(_current_year(organization))
     create.school_year.choices = upload.school_year.choices = choices
     if request.method == "GET":
         create.school_year.data = upload.school_year.data = choices[1].value
@@ -32,20 +38,20 @@ def _index(organization: Organization, create, upload, status: int = 200):
         "roadmaps/index.html", organization=organization,
         roadmaps=queries.roadmaps_of(organization), can_edit=allows(Action.EDIT, organization),
         create_form=create, import_form=upload,
-        current_year=schoolyear.school_year_of(schoolyear.today()),
+        current_year=_current_year(organization),
     ), status
 
 
 def index(organization: Organization):
     """The organization's roadmaps by school year; the curator creates or imports one."""
-    create, upload = _year_forms()
+    create, upload = _year_forms(organization)
     return _index(organization, create, upload)
 
 
 def create(organization: Organization):
     """Create a roadmap for a school year, from the standard template or empty."""
     require(Action.EDIT, organization)
-    create_form, upload = _year_forms()
+    create_form, upload = _year_forms(organization)
     if create_form.validate_on_submit():
         try:
             roadmap = operations.create_roadmap(
@@ -62,7 +68,7 @@ def create(organization: Organization):
 def import_roadmap(organization: Organization):
     """Create a roadmap from a spreadsheet: every line checked, all or nothing."""
     require(Action.EDIT, organization)
-    create_form, form = _year_forms()
+    create_form, form = _year_forms(organization)
     if form.validate_on_submit():
         sent = form.file.data
         try:
