@@ -26,6 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from openpyxl import Workbook, load_workbook  # noqa: E402
 
+from tests.data import hostile_uploads  # noqa: E402
+
 import portal.models  # noqa: E402,F401  (every model, so the mappers configure)
 from portal.reports import excel  # noqa: E402
 from portal.reports.catalogue import indicator_rows  # noqa: E402
@@ -149,6 +151,26 @@ def _ole_xls() -> bytes:
     return bytes(header) + b"\x00" * 1536
 
 
+def _percent(formats: dict[str, tuple[float, str]]):
+    """Values typed as percentages in Excel: stored as fractions, shown by a percent format."""
+    def change(sheet, _workbook):
+        for code, (value, number_format) in formats.items():
+            cell = sheet.cell(row=row_of(sheet, code), column=5, value=value)
+            cell.number_format = number_format
+    return change
+
+
+def _hidden(state: str, copy: bool = True):
+    """The report sheet hidden with old values; with ``copy``, a visible copy with new ones."""
+    def change(sheet, workbook):
+        values({"staff_total": 99, "mentors": 9})(sheet, workbook)
+        if copy:
+            visible = workbook.copy_worksheet(sheet)
+            values({"staff_total": 40, "mentors": 5})(visible, workbook)
+        sheet.sheet_state = state
+    return change
+
+
 def files() -> dict[str, bytes]:
     ok = template()
     made = {
@@ -196,6 +218,19 @@ def files() -> dict[str, bytes]:
         "municipal_wrong_period.xlsx": edit(bulk_template(_period(2025, 4)), _fill_bulk),
         "report_file_on_municipal_page.xlsx": edit(ok, values({"staff_total": 40})),
     }
+    made.update({
+        "percent_format.xlsx": edit(ok, _percent({"students_passed_pct": (0.375, "0.0%"),
+                                                  "staff_total": (40, "General")})),
+        "percent_format_on_count.xlsx": edit(ok, _percent({"staff_total": (0.4, "0%")})),
+        "hidden_first_sheet.xlsx": edit(ok, _hidden("hidden")),
+        "very_hidden_sheet.xlsx": edit(ok, _hidden("veryHidden")),
+        "only_hidden_sheets.xlsx": edit(ok, _hidden("hidden", copy=False)),
+        "thousands_separators.xlsx": edit(ok, values({"staff_total": "1,000",
+                                                      "mentors": "2.000",
+                                                      "meetings_held": "1.234.567"})),
+        "huge_counts.xlsx": edit(ok, values({"staff_total": 1e30, "mentors": 89123456789})),
+    })
+    made.update(hostile_uploads.files(edit(ok, values({"staff_total": 40}))))
     encrypted = _encrypted(edit(ok, values({"staff_total": 40})))
     if encrypted is not None:
         made["encrypted.xlsx"] = encrypted
