@@ -13,15 +13,16 @@ from __future__ import annotations
 import codecs
 import csv
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from flask_babel import gettext as _
 
 from portal import tabular
 from portal.tabular import FileRejected, Grid
 
-_BYTES_LINE = re.compile(rb"[^\r\n]{0,%d}(?:\r\n|\r|\n)?" % tabular.MAX_CSV_LINE_BYTES)
-_TEXT_LINE = re.compile(r"[^\r\n]{0,%d}(?:\r\n|\r|\n)?" % tabular.MAX_CSV_LINE_BYTES)
+_LINE = r"[^\r\n]{0,LIMIT}(?:\r\n|\r|\n)?".replace("LIMIT", str(tabular.MAX_CSV_LINE_BYTES))
+_TEXT_LINE, _BYTES_LINE = re.compile(_LINE), re.compile(_LINE.encode())
 
 
 def not_a_table() -> FileRejected:

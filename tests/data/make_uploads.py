@@ -8,6 +8,9 @@ The files are made for the fixed corpus world of the test (organization 7701001 
 municipality 77-01, period III quarter 2026), with the portal's own template builder, so
 they look exactly like what a curator downloads and then breaks.
 
+The damaged and hostile files (DTDs, bombs, macros, OpenDocument, UTF-16…) are written part
+by part by tests/data/hostile_uploads.py, seeded, so they come out the same on every run.
+
 The password-protected workbook needs ``msoffcrypto-tool`` (``pip install
 msoffcrypto-tool`` into any environment on PYTHONPATH); without it the committed file is
 kept as it is.
@@ -26,13 +29,12 @@ sys.path.insert(0, str(ROOT))
 
 from openpyxl import Workbook, load_workbook  # noqa: E402
 
-from tests.data import hostile_uploads  # noqa: E402
-
 import portal.models  # noqa: E402,F401  (every model, so the mappers configure)
 from portal.reports import excel  # noqa: E402
 from portal.reports.catalogue import indicator_rows  # noqa: E402
 from portal.reports.models import Indicator, Period  # noqa: E402
 from tenants.models import Municipality, Organization, OrganizationType  # noqa: E402
+from tests.data import hostile_uploads  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "uploads"
 SCHOOL, OTHER_SCHOOL, KINDERGARTEN = "7701001", "7701002", "7701011"
