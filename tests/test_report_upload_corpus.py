@@ -22,6 +22,8 @@ from tests.upload_helpers import snapshot
 CORPUS = Path(__file__).parent / "data" / "uploads"
 REJECTED, BLOCKED, ACCEPTED = "rejected", "blocked", "accepted"
 SCHOOL, KINDERGARTEN, BULK = "school", "kindergarten", "bulk"
+DTD = ("В файле есть объявление типа документа XML (DTD), которого Excel никогда не "
+       "записывает; из соображений безопасности файл отклонён.")
 
 # file, where it is uploaded, outcome, the messages (or the stored values when accepted)
 CASES = [
@@ -106,6 +108,64 @@ CASES = [
      ["Это файл отчёта одной организации; загружайте его на странице этого отчёта."]),
     ("municipal_ok.xlsx", BULK, ACCEPTED,
      {"7701001": {"staff_total": "40", "mentors": "5"}, "7701011": {"staff_total": "22"}}),
+    # damaged and hostile files (tests/data/hostile_uploads.py): refused, never a 500
+    ("damaged_xml.xlsx", SCHOOL, REJECTED,
+     ["Файл Excel повреждён: лист «Отчёт» не читается начиная со строки 7. Сохраните его в "
+      "Excel заново в формате .xlsx и загрузите ещё раз."]),
+    ("billion_laughs.xlsx", SCHOOL, REJECTED, [DTD]),
+    ("external_entity.xlsx", SCHOOL, REJECTED, [DTD]),
+    ("shared_string_out_of_range.xlsx", SCHOOL, REJECTED,
+     ["Строка 3, столбец A: ячейка ссылается на текст, которого нет в файле; файл повреждён."]),
+    ("corrupt_deflate.xlsx", SCHOOL, REJECTED,
+     ["Файл Excel повреждён и не открывается. Сохраните его в Excel заново в формате .xlsx и "
+      "загрузите ещё раз."]),
+    ("bomb_cells.xlsx", SCHOOL, REJECTED,
+     ["На листе больше 100000 заполненных ячеек; это точно нужный файл?"]),
+    ("bomb_shared_strings.xlsx", SCHOOL, REJECTED,
+     ["В книге больше 60000 различных текстов; это точно нужный файл?"]),
+    ("bomb_styles.xlsx", SCHOOL, REJECTED,
+     ["В книге больше 65000 форматов ячеек или чисел; это точно нужный файл?"]),
+    ("bomb_elements.xlsx", SCHOOL, REJECTED,
+     ["Книга слишком сложна для чтения (больше 500000 элементов XML)"]),
+    ("bomb_packed.xlsx", SCHOOL, REJECTED,
+     ["Книга сжата подозрительно сильно (часть xl/worksheets/sheet1.xml); это не обычный "
+      "файл Excel."]),
+    ("huge_part.xlsx", SCHOOL, REJECTED,
+     ["Книга слишком велика в распакованном виде; загрузите только лист с отчётом."]),
+    ("macros.xlsm", SCHOOL, REJECTED,
+     ["В книге есть макросы (файл .xlsm). Файлы с макросами не принимаются: сохраните файл "
+      "как книгу Excel (.xlsx) и загрузите ещё раз."]),
+    ("binary_workbook.xlsb", SCHOOL, REJECTED,
+     ["Это двоичная книга Excel (.xlsb). Сохраните её как книгу Excel (.xlsx)"]),
+    ("spreadsheet.ods", SCHOOL, REJECTED,
+     ["Это таблица OpenDocument (.ods). Сохраните её как книгу Excel: в LibreOffice Calc "
+      "выберите «Файл» → «Сохранить как» → «Excel 2007-365 (.xlsx)» и загрузите файл .xlsx."]),
+    ("only_hidden_sheets.xlsx", SCHOOL, REJECTED,
+     ["В книге нет видимого листа с данными; скрытые листы не читаются («Отчёт»). Покажите "
+      "лист с отчётом и загрузите файл ещё раз."]),
+    # what a number cell means: its format, its notation, its unit's maximum
+    ("percent_format_on_count.xlsx", SCHOOL, BLOCKED,
+     ["Строка {staff_total}, столбец E «Значение»: «40%» — процент, а этот показатель "
+      "измеряется не в процентах; введите само число, без процентного формата"]),
+    ("thousands_separators.xlsx", SCHOOL, BLOCKED,
+     [f"Строка {{{code}}}, столбец E «Значение»: «{raw}» читается неоднозначно: точка или "
+      "запятая может отделять и тысячи, и дробную часть. Пишите тысячи без них — 1000 или "
+      "1 000, а дробную часть через запятую — 12,5"
+      for code, raw in [("staff_total", "1,000"), ("mentors", "2.000"),
+                        ("meetings_held", "1.234.567")]]),
+    ("huge_counts.xlsx", SCHOOL, BLOCKED,
+     [f"Строка {{{code}}}, столбец E «Значение»: количество не может быть больше "
+      "1\u00a0000\u00a0000" for code in ("staff_total", "mentors")]),
+    ("zero_width_code.csv", SCHOOL, BLOCKED,
+     ["Строка 2, столбец «code»: показателя с кодом «staff_total[U+200B]» нет"]),
+    # accepted: read the way the user sees them
+    ("excel_shared_strings.xlsx", SCHOOL, ACCEPTED,
+     {"staff_total": "40", "mentors": "5", "meetings_held": "12"}),
+    ("percent_format.xlsx", SCHOOL, ACCEPTED, {"students_passed_pct": "37.5%",
+                                               "staff_total": "40"}),
+    ("hidden_first_sheet.xlsx", SCHOOL, ACCEPTED, {"staff_total": "40", "mentors": "5"}),
+    ("very_hidden_sheet.xlsx", SCHOOL, ACCEPTED, {"staff_total": "40", "mentors": "5"}),
+    ("utf16_tabs.csv", SCHOOL, ACCEPTED, {"staff_total": "40", "students_passed_pct": "87,5"}),
 ]
 ENGLISH = [
     ("negative_count.xlsx", SCHOOL, BLOCKED,
@@ -116,6 +176,10 @@ ENGLISH = [
     ("municipal_foreign_organization.csv", BULK, REJECTED,
      ["Row 3: the organization with the code “7702001” is not among the organizations you are "
       "responsible for. The whole file was rejected; nothing was saved."]),
+    ("percent_format_on_count.xlsx", SCHOOL, BLOCKED,
+     ["Row {staff_total}, column E «Значение»: “40%” is a percentage, but this indicator is "
+      "not measured in percent"]),
+    ("macros.xlsm", SCHOOL, REJECTED, ["The workbook contains macros (an .xlsm file)."]),
 ]
 
 

@@ -1,13 +1,23 @@
 """Parsing what people type or paste into a number cell, the Russian way.
 
 Accepted: ``12``, ``12,5``, ``12.5``, ``1 200`` (with a normal or non-breaking space),
-``1 200,5``. Rejected, with a message in the user's language: text, dates, several
-numbers, counts with a fraction, values outside the indicator's range.
+``1 200,5``, and for a percentage ``37%`` (what a percent-formatted Excel cell holding 0.37
+reads as, see :class:`portal.tabular.Percent`). Rejected, with a message in the user's
+language: text, dates, several numbers, counts with a fraction, a percent sign on anything
+but a percentage, invisible characters, and values outside the indicator's range or above
+the unit's maximum (:data:`UNIT_MAX`).
+
+A point or a comma between groups of three digits is refused for counts - «1,000» and
+«2.000» are 1 000 or 1 - and so is any number with several such groups or with both marks
+(«1.234.567», «1,234.5»), even where only one reading makes sense: the rule is the same for
+every number, and the message says to write ``1000`` or ``1 000``. For percentages and scores
+a single «12,500» is the decimal 12.5, as typed in Russian.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -19,6 +29,17 @@ from portal.reports.models import Indicator, Unit
 
 _NUMBER = re.compile(r"^[+-]?\d+([.,]\d+)?$")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}([ \u00a0\u202f]\d{3})+([.,]\d+)?$")
+_PERCENT_SIGN = re.compile(r"[ \u00a0\u202f]?%$")
+_MARKED_GROUPS = re.compile(r"^[+-]?\d{1,3}([.,]\d{3})+([.,]\d+)?$")  # 1,000 2.000 1.234.567
+_ONE_MARK = re.compile(r"^[+-]?\d+[.,]\d+$")
+_INVISIBLE = {"Cc", "Cf", "Cn", "Co", "Cs", "Zl", "Zp"}  # controls, format marks (U+200B)…
+_SHOWN = re.compile(r"\[U\+[0-9A-F]{4,6}\]")
+
+# The largest value of each unit, whatever an indicator's own maximum. The value column is
+# Numeric(14, 4): nothing at or above 10^10 can be stored at all, not even with its error (a
+# draft keeps invalid input), so such a number is kept as text only.
+UNIT_MAX = {Unit.COUNT: Decimal(1_000_000), Unit.PERCENT: Decimal(100), Unit.SCORE: Decimal(10)}
+COLUMN_LIMIT = Decimal(10) ** 10
 
 
 @dataclass(frozen=True)
@@ -34,22 +55,37 @@ class Parsed:
         return self.raw == ""
 
 
+def visible(text: str) -> str:
+    """``text`` with every invisible character spelt out, as «[U+200B]», so messages show it."""
+    if text.isprintable():
+        return text
+    return "".join(f"[U+{ord(c):04X}]" if unicodedata.category(c) in _INVISIBLE else c
+                   for c in text)
+
+
 def normalize_raw(cell: Any) -> str:
-    """The text of a cell as the user would see it (numbers from Excel stay numbers)."""
+    """The text of a cell as the user would see it (numbers from Excel stay numbers).
+
+    Invisible characters (a zero-width space pasted with a code) are spelt out, so that
+    whatever names the cell - a message, the preview - shows them.
+    """
     if cell is None:
         return ""
     if isinstance(cell, bool):
         return str(cell)
     if isinstance(cell, (datetime, date)):
         return cell.isoformat()
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))
-    return str(cell).strip()
+    if isinstance(cell, float):
+        if cell.is_integer() and abs(cell) < 1e16:
+            return str(int(cell))
+        text = repr(cell)
+        return format(Decimal(text), "f") if "e" in text else text
+    return visible(str(cell).strip())
 
 
 def parse_number(text: str) -> Decimal | None:
-    """The number in ``text`` or None; decimal comma and space separators are fine."""
-    compact = text.strip()
+    """The number in ``text`` or None; decimal comma, space separators and a final % are fine."""
+    compact = _PERCENT_SIGN.sub("", text.strip(), count=1)
     if _GROUPED.match(compact):
         compact = re.sub(r"[ \u00a0\u202f]", "", compact)
     if not _NUMBER.match(compact):
@@ -69,20 +105,51 @@ def parse_value(indicator: Indicator, cell: Any) -> Parsed:
         return Parsed("", None)
     if len(raw) > 64:
         return Parsed(raw[:64], None, _("the value is too long"))
+    if _SHOWN.search(raw):
+        return Parsed(raw, None, _("“%(raw)s” contains invisible characters; type the number "
+                                   "again", raw=raw))
+    error = _notation_error(indicator.unit, raw)
+    if error:
+        return Parsed(raw, None, error)
     number = parse_number(raw)
     if number is None:
         return Parsed(raw, None, _("“%(raw)s” is not a number", raw=raw))
+    storable = number if abs(number) < COLUMN_LIMIT else None
     if indicator.unit is Unit.COUNT and number != number.to_integral_value():
-        return Parsed(raw, number, _("a count must be a whole number"))
-    low, high = indicator.min_value, indicator.max_value
-    if low is not None and number < low or high is not None and number > high:
-        return Parsed(raw, number, _range_message(indicator))
+        return Parsed(raw, storable, _("a count must be a whole number"))
+    low, high = bounds(indicator)
+    if number < low or number > high:
+        return Parsed(raw, storable, _range_message(indicator, number < low, high))
     return Parsed(raw, number)
 
 
-def _range_message(indicator: Indicator) -> str:
+def _notation_error(unit: Unit, raw: str) -> str | None:
+    """A percent sign where no percentage is due; a point or comma that may mean thousands."""
+    compact = _PERCENT_SIGN.sub("", raw, count=1)
+    if compact != raw and unit is not Unit.PERCENT:
+        return _("“%(raw)s” is a percentage, but this indicator is not measured in percent; "
+                 "enter the number itself, without a percent format", raw=raw)
+    if _MARKED_GROUPS.match(compact) and (unit is Unit.COUNT or not _ONE_MARK.match(compact)):
+        return _("“%(raw)s” is ambiguous: a point or a comma may separate thousands or "
+                 "decimals. Write thousands without them, as 1000 or 1 000, and decimals with "
+                 "a comma, as 12,5", raw=raw)
+    return None
+
+
+def bounds(indicator: Indicator) -> tuple[Decimal, Decimal]:
+    """The lowest and highest value the indicator accepts, within its unit's maximum."""
+    cap = UNIT_MAX[indicator.unit]
+    low, high = indicator.min_value, indicator.max_value
+    high = cap if high is None else min(Decimal(high), cap)
+    low = -cap if low is None else Decimal(low)
+    return low, high
+
+
+def _range_message(indicator: Indicator, below: bool, high: Decimal) -> str:
     if indicator.unit is Unit.PERCENT:
         return _("a percentage must be between 0 and 100")
     if indicator.unit is Unit.SCORE:
         return _("a score must be between 1 and 10")
-    return _("a count cannot be negative")
+    if below:
+        return _("a count cannot be negative")
+    return _("a count cannot be more than %(max)s", max=f"{int(high):,}".replace(",", "\u00a0"))

@@ -8,6 +8,9 @@ The files are made for the fixed corpus world of the test (organization 7701001 
 municipality 77-01, period III quarter 2026), with the portal's own template builder, so
 they look exactly like what a curator downloads and then breaks.
 
+The damaged and hostile files (DTDs, bombs, macros, OpenDocument, UTF-16…) are written part
+by part by tests/data/hostile_uploads.py, seeded, so they come out the same on every run.
+
 The password-protected workbook needs ``msoffcrypto-tool`` (``pip install
 msoffcrypto-tool`` into any environment on PYTHONPATH); without it the committed file is
 kept as it is.
@@ -31,6 +34,7 @@ from portal.reports import excel  # noqa: E402
 from portal.reports.catalogue import indicator_rows  # noqa: E402
 from portal.reports.models import Indicator, Period  # noqa: E402
 from tenants.models import Municipality, Organization, OrganizationType  # noqa: E402
+from tests.data import hostile_uploads  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "uploads"
 SCHOOL, OTHER_SCHOOL, KINDERGARTEN = "7701001", "7701002", "7701011"
@@ -149,6 +153,26 @@ def _ole_xls() -> bytes:
     return bytes(header) + b"\x00" * 1536
 
 
+def _percent(formats: dict[str, tuple[float, str]]):
+    """Values typed as percentages in Excel: stored as fractions, shown by a percent format."""
+    def change(sheet, _workbook):
+        for code, (value, number_format) in formats.items():
+            cell = sheet.cell(row=row_of(sheet, code), column=5, value=value)
+            cell.number_format = number_format
+    return change
+
+
+def _hidden(state: str, copy: bool = True):
+    """The report sheet hidden with old values; with ``copy``, a visible copy with new ones."""
+    def change(sheet, workbook):
+        values({"staff_total": 99, "mentors": 9})(sheet, workbook)
+        if copy:
+            visible = workbook.copy_worksheet(sheet)
+            values({"staff_total": 40, "mentors": 5})(visible, workbook)
+        sheet.sheet_state = state
+    return change
+
+
 def files() -> dict[str, bytes]:
     ok = template()
     made = {
@@ -196,6 +220,19 @@ def files() -> dict[str, bytes]:
         "municipal_wrong_period.xlsx": edit(bulk_template(_period(2025, 4)), _fill_bulk),
         "report_file_on_municipal_page.xlsx": edit(ok, values({"staff_total": 40})),
     }
+    made.update({
+        "percent_format.xlsx": edit(ok, _percent({"students_passed_pct": (0.375, "0.0%"),
+                                                  "staff_total": (40, "General")})),
+        "percent_format_on_count.xlsx": edit(ok, _percent({"staff_total": (0.4, "0%")})),
+        "hidden_first_sheet.xlsx": edit(ok, _hidden("hidden")),
+        "very_hidden_sheet.xlsx": edit(ok, _hidden("veryHidden")),
+        "only_hidden_sheets.xlsx": edit(ok, _hidden("hidden", copy=False)),
+        "thousands_separators.xlsx": edit(ok, values({"staff_total": "1,000",
+                                                      "mentors": "2.000",
+                                                      "meetings_held": "1.234.567"})),
+        "huge_counts.xlsx": edit(ok, values({"staff_total": 1e30, "mentors": 89123456789})),
+    })
+    made.update(hostile_uploads.files(edit(ok, values({"staff_total": 40}))))
     encrypted = _encrypted(edit(ok, values({"staff_total": 40})))
     if encrypted is not None:
         made["encrypted.xlsx"] = encrypted
