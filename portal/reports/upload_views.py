@@ -6,14 +6,13 @@ the scope; it checks the period belongs to the tenant's region and the action, t
 
 from __future__ import annotations
 
-import io
-
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
+from portal.downloads import xlsx_response
 from portal.extensions import db
 from portal.reports import excel, operations, queries, upload
 from portal.reports.excel import FileRejected
@@ -21,16 +20,8 @@ from portal.reports.models import Indicator, Period, Report
 from tenants.models import Municipality, Organization
 from tenants.scoping import Action, allows, require, scoped_select
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_EXAMPLES = {upload.KIND_REPORT: "code;value\nstaff_total;48\nstudents_passed_pct;87,5",
                 upload.KIND_BULK: "org_code;staff_total;mentors;mentees\n9901001;48;6;9"}
-
-
-def _xlsx(data: bytes, name: str):
-    response = send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
-                         download_name=name, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _same_region(period: Period, region_id: int) -> None:
@@ -81,14 +72,14 @@ def template(organization: Organization, period: Period):
     """The XLSX template of the report, pre-filled with what is stored."""
     _same_region(period, organization.municipality.region_id)
     data = _report_workbook(organization, period, export=False)
-    return _xlsx(data, _file_name("report-template", organization.code, period))
+    return xlsx_response(data, _file_name("report-template", organization.code, period))
 
 
 def export(organization: Organization, period: Period):
     """The report as XLSX, for everyone who may see it."""
     _same_region(period, organization.municipality.region_id)
     data = _report_workbook(organization, period, export=True)
-    return _xlsx(data, _file_name("report", organization.code, period))
+    return xlsx_response(data, _file_name("report", organization.code, period))
 
 
 def _upload_page(organization: Organization, period: Period, error: str | None = None,
@@ -211,7 +202,7 @@ def bulk_template(municipality: Municipality, period: Period):
         municipality, period, organizations,
         _indicators_for_types({o.type for o in organizations}), values,
         {org_id: r.state.value for org_id, r in reports.items()})
-    return _xlsx(data, _file_name("municipal-template", municipality.code, period))
+    return xlsx_response(data, _file_name("municipal-template", municipality.code, period))
 
 
 def _bulk_page(municipality: Municipality, period: Period, error: str | None = None,
@@ -312,4 +303,4 @@ def municipal_export(municipality: Municipality, period: Period):
                  for code, (raw, value) in values.get(org.id, {}).items()}
         rows.append((org, report.state.value if report else None, cells))
     data = excel.municipal_export(municipality, period, rows, indicators)
-    return _xlsx(data, _file_name("reports", municipality.code, period))
+    return xlsx_response(data, _file_name("reports", municipality.code, period))
