@@ -61,6 +61,19 @@ class Grid:
         return f"«{title}»" if title else str(index + 1)
 
 
+def normalize_raw(cell: Any) -> str:
+    """The text of a cell as the user would see it (numbers from Excel stay numbers)."""
+    if cell is None:
+        return ""
+    if isinstance(cell, bool):
+        return str(cell)
+    if isinstance(cell, (datetime, date)):
+        return cell.isoformat()
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell).strip()
+
+
 def normalize_header(value: Any) -> str:
     return re.sub(r"\s+", " ", str(value or "")).strip().lower().replace("ё", "е")
 

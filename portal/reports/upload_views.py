@@ -15,8 +15,8 @@ from werkzeug.routing import BuildError
 from portal.downloads import xlsx_response
 from portal.extensions import db
 from portal.reports import excel, operations, queries, upload
-from portal.reports.excel import FileRejected
 from portal.reports.models import Indicator, Period, Report
+from portal.tabular import FileRejected
 from tenants.models import Municipality, Organization
 from tenants.scoping import Action, allows, require, scoped_select
 
@@ -111,8 +111,7 @@ def upload_report(organization: Organization, period: Period):
         return _upload_page(organization, period, _("Choose a file to upload."), 400)
     try:
         data = upload.read_upload(sent.stream)
-        grid = excel.read_grid(data, sent.filename)
-        payload = upload.parse_report_file(grid, organization, period)
+        payload = upload.read_report_file(data, sent.filename, organization, period)
     except FileRejected as rejected:
         return _upload_page(organization, period, str(rejected), 422)
     token = upload.store(payload, current_user.id, sent.filename)
@@ -185,7 +184,7 @@ def _reports_and_values(org_ids: list[int], period: Period):
     reports = {r.organization_id: r for r in db.session.scalars(
         sa.select(Report).where(Report.period_id == period.id,
                                 Report.organization_id.in_(org_ids or [-1])))}
-    stored = upload._stored_values([r.id for r in reports.values()])
+    stored = queries.values_of_reports([r.id for r in reports.values()])
     values = {org_id: stored.get(report.id, {}) for org_id, report in reports.items()}
     return reports, values
 
@@ -232,8 +231,7 @@ def bulk_upload(municipality: Municipality, period: Period):
         return _bulk_page(municipality, period, _("Choose a file to upload."), 400)
     try:
         data = upload.read_upload(sent.stream)
-        grid = excel.read_grid(data, sent.filename)
-        payload = upload.parse_bulk_file(grid, municipality, period, allowed)
+        payload = upload.read_bulk_file(data, sent.filename, municipality, period, allowed)
     except FileRejected as rejected:
         return _bulk_page(municipality, period, str(rejected), 422)
     token = upload.store(payload, current_user.id, sent.filename)

@@ -16,6 +16,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from portal.reports.models import Indicator, Unit
+from portal.tabular import normalize_raw
 
 _NUMBER = re.compile(r"^[+-]?\d+([.,]\d+)?$")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}([ \u00a0\u202f]\d{3})+([.,]\d+)?$")
@@ -32,19 +33,6 @@ class Parsed:
     @property
     def blank(self) -> bool:
         return self.raw == ""
-
-
-def normalize_raw(cell: Any) -> str:
-    """The text of a cell as the user would see it (numbers from Excel stay numbers)."""
-    if cell is None:
-        return ""
-    if isinstance(cell, bool):
-        return str(cell)
-    if isinstance(cell, (datetime, date)):
-        return cell.isoformat()
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))
-    return str(cell).strip()
 
 
 def parse_number(text: str) -> Decimal | None:
