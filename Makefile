@@ -46,7 +46,7 @@ test-postgres: setup system-deps
 # Each `--postgres` run measures SQLite first, then a throwaway PostgreSQL cluster.
 bench: setup system-deps
 	$(BIN)/python -m bench.upload --postgres
-	$(BIN)/python -m portal.roadmaps.bench --postgres
+	$(BIN)/python -m bench.presence --postgres
 	$(BIN)/python -m bench.dashboards --orgs 2000 --postgres
 
 # The same dashboards at 20,000 organizations (slow: several minutes on 2 cores).

@@ -1,6 +1,6 @@
 """Benchmark of the dashboards: ``python -m bench.dashboards [--postgres] [--orgs 2000]``.
 
-Builds the synthetic region of ``portal.reports.synthetic`` (``--orgs`` organizations,
+Builds the synthetic region of ``portal.demo.synthetic`` (``--orgs`` organizations,
 one municipality per 33 of them, 12 quarters, the full catalogue: ~1 million values for
 2,000 organizations) on an SQLite file, and with ``--postgres`` also on a throwaway
 PostgreSQL cluster (tests/pgcluster.py), then measures, as the regional coordinator and as
@@ -59,7 +59,7 @@ def _setup(app, organizations: int) -> dict:
 
     from portal.auth import operations as accounts
     from portal.extensions import db
-    from portal.reports.synthetic import build_region
+    from portal.demo.synthetic import build_region
     from tenants.models import Organization, Role
 
     with app.app_context():

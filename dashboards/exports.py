@@ -10,8 +10,7 @@ from flask_babel import format_datetime, gettext as _
 
 from dashboards.charts import Chart, Column, Numbers
 from portal.clock import utcnow
-
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from portal.downloads import csv_response, xlsx_response
 
 
 def _csv_value(column: Column, value, decimal: str) -> str:
@@ -76,11 +75,7 @@ def about(chart: Chart, counted: str) -> list[tuple[str, str]]:
 
 
 def response(chart: Chart, fmt: str, basename: str, numbers: Numbers, counted: str) -> Response:
+    """The chart's data as a download: XLSX, or CSV otherwise."""
     if fmt == "xlsx":
-        body, mimetype, ext = to_xlsx(chart, about(chart, counted)), XLSX_MIMETYPE, "xlsx"
-    else:
-        body, mimetype, ext = to_csv(chart, numbers), "text/csv; charset=utf-8", "csv"
-    result = Response(body, mimetype=mimetype)
-    result.headers["Content-Disposition"] = f'attachment; filename="{basename}.{ext}"'
-    result.headers["Cache-Control"] = "no-store"
-    return result
+        return xlsx_response(to_xlsx(chart, about(chart, counted)), f"{basename}.xlsx")
+    return csv_response(to_csv(chart, numbers), f"{basename}.csv")

@@ -80,7 +80,7 @@ def _request_context():
 def demo_command(if_empty: bool, scale: int | None):
     """Load the demo region into an empty database (or, with --scale, a synthetic region)."""
     if scale:
-        from portal.reports.synthetic import SCALE_LOGINS, load_scaled
+        from portal.demo.synthetic import SCALE_LOGINS, load_scaled
 
         try:
             info = load_scaled(scale, password=demo.DEMO_PASSWORD)

@@ -31,34 +31,18 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from flask import Flask, g, has_request_context
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from portal.extensions import db
+# Refusals live apart from the database layer so pure code (the file parser) can raise them.
+from portal.refusals import Refusal, request_refused  # noqa: F401 - re-exported
 from portal.files import private_file
 
 
 class StartupQueryError(RuntimeError):
     """Raised when something queries the database while the application is being built."""
-
-
-class Refusal(ValueError):
-    """A user-facing refusal: the message (already translated) says why; nothing is changed.
-
-    Creating one during a request marks the request as refused, so the request commits
-    nothing whatever the view answers. Create refusals only to raise them.
-    """
-
-    def __init__(self, *args) -> None:
-        super().__init__(*args)
-        if has_request_context():
-            g.setdefault("portal_refusal", self)
-
-
-def request_refused() -> Refusal | None:
-    """The first refusal raised while the current request was handled, if any."""
-    return g.get("portal_refusal") if has_request_context() else None
 
 
 def configure_sqlite(engine: Engine) -> None:

@@ -16,15 +16,17 @@ built (:mod:`portal.tabular_xlsx`, :mod:`portal.ooxml`).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _
 from openpyxl.utils import get_column_letter
 
-from portal.database import Refusal
+from portal.refusals import Refusal
 
 # Limits on what is read (a template has ~35 rows; a municipality a few hundred organizations,
 # a region's registry a few thousand). Every file within the upload limit (20 MB) is refused
@@ -81,6 +83,37 @@ class Grid:
             letter = get_column_letter(index + 1)
             return f"{letter} «{title}»" if title else letter
         return f"«{title}»" if title else str(index + 1)
+
+
+_INVISIBLE = {"Cc", "Cf", "Cn", "Co", "Cs", "Zl", "Zp"}  # controls, format marks (U+200B)…
+
+
+def visible(text: str) -> str:
+    """``text`` with every invisible character spelt out, as «[U+200B]», so messages show it."""
+    if text.isprintable():
+        return text
+    return "".join(f"[U+{ord(c):04X}]" if unicodedata.category(c) in _INVISIBLE else c
+                   for c in text)
+
+
+def normalize_raw(cell: Any) -> str:
+    """The text of a cell as the user would see it (numbers from Excel stay numbers).
+
+    Invisible characters (a zero-width space pasted with a code) are spelt out, so that
+    whatever names the cell - a message, the preview - shows them.
+    """
+    if cell is None:
+        return ""
+    if isinstance(cell, bool):
+        return str(cell)
+    if isinstance(cell, (datetime, date)):
+        return cell.isoformat()
+    if isinstance(cell, float):
+        if cell.is_integer() and abs(cell) < 1e16:
+            return str(int(cell))
+        text = repr(cell)
+        return format(Decimal(text), "f") if "e" in text else text
+    return visible(str(cell).strip())
 
 
 def normalize_header(value: Any) -> str:

@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 
 from portal.cli_errors import LocalizedGroup, fail
 from portal.extensions import db
-from portal.tabular import TableError, read_table_file
 from tenants import operations, registry
 from tenants.models import Region
 

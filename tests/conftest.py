@@ -161,6 +161,9 @@ class IsolatedClient(FlaskClient):
         response = context.run(self._open_in_fresh_context, *args, **kwargs)
         if _cv_app.get(None) is not None:
             db.session.expire_all()
+        if response.headers.get("Content-Disposition", "").startswith("attachment"):
+            # Every download of the whole suite: tenant data is never kept by a cache.
+            assert response.headers.get("Cache-Control") == "private, no-store", args
         return response
 
     def _open_in_fresh_context(self, *args, **kwargs):

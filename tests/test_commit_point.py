@@ -215,6 +215,7 @@ def test_every_domain_error_is_a_refusal():
         # Control flow inside the file reader, caught there and never seen by a view:
         "Enough",  # portal.tabular_sheet: stop reading a sheet once its data is read
         "_Forbidden",  # portal.ooxml: a DTD/entity, turned into FileRejected by the reader
+        "Rejected",  # the pure report-file parser: upload.py turns it into FileRejected
     }
 
 

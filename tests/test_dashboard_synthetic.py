@@ -1,4 +1,4 @@
-"""The synthetic region of ``portal.reports.synthetic`` and ``flask demo --scale``."""
+"""The synthetic region of ``portal.demo.synthetic`` and ``flask demo --scale``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from portal.auth.models import User
 from portal.demo import DEMO_PASSWORD
 from portal.extensions import db
 from portal.reports.models import Indicator, Period, Report, ReportState, ReportValue
-from portal.reports.synthetic import build_region
+from portal.demo.synthetic import build_region
 from tenants.models import Municipality, Organization, Subordination
 
 

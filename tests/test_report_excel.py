@@ -1,4 +1,5 @@
-"""Reading and writing report files (portal/reports/excel.py) without the web layer."""
+"""Reading and writing report files (portal/reports/file_format.py, excel.py) without the web
+layer."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from portal import tabular
-from portal.reports import excel
-from portal.reports.excel import FileRejected, Formula
+from portal.reports import excel, file_format
+from portal.tabular import FileRejected, Formula
 
 
 def _xlsx(rows, merge: str | None = None, title: str = "Лист1") -> bytes:
@@ -32,10 +33,10 @@ def test_xlsx_grid_keeps_line_numbers_formulas_dates_and_merges(app):
     data = _xlsx([["code", "value"], [None, None], ["staff_total", "=2*20"],
                   ["mentors", datetime(2026, 1, 5)], ["a", "b"]], merge="A5:B5")
     with app.test_request_context():
-        grid = excel.read_grid(data, "x.xlsx")
+        grid = file_format.read_grid(data, "x.xlsx")
     assert [line for line, _values in grid.rows] == [1, 3, 4, 5]  # the blank row 2 is skipped
     assert isinstance(grid.rows[1][1][1], Formula) and grid.rows[1][1][1] == "=2*20"
-    assert excel.as_date(grid.rows[2][1][1])
+    assert tabular.as_date(grid.rows[2][1][1])
     assert grid.merged == [(5, 1, 5, 2, "A5:B5")]
     assert grid.column_name(1, "value") == "B «value»"
 
@@ -48,24 +49,24 @@ def test_csv_encodings_and_separators(app, encoding, bom, delimiter):
         delimiter.join(["staff_total", "\"12,5\"" if delimiter == "," else "12,5"]) + "\n"
     data = (b"\xef\xbb\xbf" if bom else b"") + text.encode(encoding)
     with app.test_request_context():
-        grid = excel.read_grid(data, "x.csv")
+        grid = file_format.read_grid(data, "x.csv")
     assert grid.kind == "csv"
     assert grid.rows == [(1, ["Код показателя", "Значение"]), (2, ["staff_total", "12,5"])]
-    assert excel.find_header(grid, excel.CODE_ALIASES)[0] == 0
+    assert tabular.find_header(grid, file_format.CODE_ALIASES)[0] == 0
 
 
 def test_zip_bombs_and_huge_sheets_are_refused_before_reading(app, monkeypatch):
     with app.test_request_context(headers={"Accept-Language": "en"}):
         monkeypatch.setattr(tabular, "MAX_UNPACKED_BYTES", 1000)
         with pytest.raises(FileRejected, match="unpacked"):
-            excel.read_grid(_xlsx([["code", "value"]] * 50), "x.xlsx")
+            file_format.read_grid(_xlsx([["code", "value"]] * 50), "x.xlsx")
         monkeypatch.setattr(tabular, "MAX_UNPACKED_BYTES", 10 ** 9)
         monkeypatch.setattr(tabular, "MAX_ROWS", 10)
         with pytest.raises(FileRejected, match="10 rows"):
-            excel.read_grid(_xlsx([["code", "value"]] * 50), "x.xlsx")
+            file_format.read_grid(_xlsx([["code", "value"]] * 50), "x.xlsx")
         monkeypatch.setattr(tabular, "MAX_SHEET_LINES", 20)
         with pytest.raises(FileRejected, match="20 rows"):
-            excel.read_grid(_xlsx([[None]] * 30 + [["code"]]), "x.xlsx")
+            file_format.read_grid(_xlsx([[None]] * 30 + [["code"]]), "x.xlsx")
 
 
 def test_archives_that_are_not_workbooks(app):
@@ -74,9 +75,9 @@ def test_archives_that_are_not_workbooks(app):
         archive.writestr("word/document.xml", "<w/>")
     with app.test_request_context(headers={"Accept-Language": "en"}):
         with pytest.raises(FileRejected, match="ZIP archive"):
-            excel.read_grid(out.getvalue(), "doc.xlsx")
+            file_format.read_grid(out.getvalue(), "doc.xlsx")
         with pytest.raises(FileRejected, match="empty"):
-            excel.read_grid(b"  \n", "x.csv")
+            file_format.read_grid(b"  \n", "x.csv")
 
 
 def test_exports_never_write_formulas(app, factory):

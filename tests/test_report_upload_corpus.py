@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from portal.reports import excel, operations, queries
+from portal import tabular
+from portal.reports import operations, queries
 from portal.reports.models import Period
 from tenants.models import OrganizationType, Role, Subordination
 from tests.upload_helpers import snapshot
@@ -280,7 +281,7 @@ def test_twenty_megabytes_are_refused_quickly_and_unread(client, corpus, monkeyp
     def unread(*_args, **_kwargs):
         raise AssertionError("a file over the limit was parsed")
 
-    monkeypatch.setattr(excel, "read_grid", unread)
+    monkeypatch.setattr(tabular, "read_grid", unread)
     client.login(corpus.users[SCHOOL])
     url = corpus.url(SCHOOL)
     data = b"PK\x03\x04" + bytes(20 * 1024 * 1024 - 4)  # exactly 20 MB

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from portal.demo import DEMO_PASSWORD
-from portal.roadmaps.demo import demo_pdf
+from portal.demo.roadmaps import demo_pdf
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 

@@ -13,7 +13,8 @@ from portal.documents import operations as documents
 from portal.documents.models import DocumentKind
 from portal.extensions import db
 from portal.reports.operations import ensure_report, open_period
-from portal.roadmaps import bench, operations
+from bench.presence import populate
+from portal.roadmaps import operations
 from portal.roadmaps.models import EventExecution, ExecutionStatus
 from portal.roadmaps.template import STANDARD_EVENTS
 from tenants.models import OrganizationType, Role, Subordination
@@ -134,8 +135,8 @@ def test_the_matrix_of_300_organizations_takes_a_bounded_number_of_queries(
         client, factory, count_queries):
     region = factory.region()
     small, large = factory.municipality(region), factory.municipality(region)
-    bench.populate(small, 3, TODAY)
-    bench.populate(large, 300, TODAY)
+    populate(small, 3, TODAY)
+    populate(large, 300, TODAY)
     client.login(factory.user(Role.REGIONAL, large.region))
     few = _count(client, count_queries, f"/municipalities/{small.id}/presence")
     many = _count(client, count_queries, f"/municipalities/{large.id}/presence")

@@ -13,7 +13,7 @@ from portal.auth.models import User
 from portal.auth.tokens import make_token
 from portal.demo import ACCOUNTS, DEMO_PASSWORD
 from portal.extensions import db
-from portal.reports.synthetic import SCALE_LOGINS
+from portal.demo.synthetic import SCALE_LOGINS
 from tenants.models import Role
 
 ERRORS = re.compile(r'<div class="invalid-feedback d-block">([^<]*)</div>')

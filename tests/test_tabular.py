@@ -16,7 +16,7 @@ from datetime import datetime, time
 import pytest
 
 from portal import tabular
-from portal.reports import excel
+from portal.reports import file_format
 from portal.tabular import FileRejected, Formula, Percent, read_grid
 from portal.tabular_sheet import DATE, GENERAL, PERCENT, PERCENT_SIGN, format_kind
 from tests.data import hostile_uploads as h
@@ -98,7 +98,7 @@ def test_hidden_sheets_are_skipped_and_named_our_hidden_metadata_is_read():
     grid = read_grid(data, "x.xlsx")
     assert (grid.sheet, grid.rows) == ("Новый", [(1, [3])])
     assert grid.notices == ["Hidden sheets were not read: «Старый», «Скрытый»."]
-    ours = excel.read_grid(template(), "template.xlsx")
+    ours = file_format.read_grid(template(), "template.xlsx")
     assert ours.notices == [] and ours.meta["organization"] == "7701001"
     assert ours.sheet == "Отчёт"
 
@@ -201,7 +201,7 @@ def test_damaged_workbooks_only_ever_raise_file_rejected():
             xml[at:at + 1] = bytes([rng.choice(b'<>/"=&;x0 s\x00\xff')])
         broken[name] = bytes(xml[:rng.randint(len(xml) // 2, len(xml))])
         try:
-            excel.read_grid(h.package(broken), "x.xlsx")
+            file_format.read_grid(h.package(broken), "x.xlsx")
             outcomes.add("read")
         except FileRejected:
             outcomes.add("refused")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,6 +12,7 @@ from portal.documents import operations, queries, storage
 from portal.documents.forms import UploadForm
 from portal.documents.models import Document, DocumentKind, DocumentVersion
 from portal.documents.storage import UploadError
+from portal.downloads import file_response
 from tenants.models import Organization
 from tenants.scoping import Action, allows, require
 
@@ -68,7 +69,4 @@ def download(version: DocumentVersion):
     if path is None:
         abort(404)
     name = f"{Path(version.filename or 'document').stem}{path.suffix}"
-    response = send_file(path, mimetype=version.content_type, as_attachment=True,
-                         download_name=name, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(path, name, version.content_type)

@@ -1,8 +1,7 @@
-"""Report files: XLSX templates and exports with Russian headers, and reading uploads.
+"""Report files: XLSX templates and exports with Russian headers, built with openpyxl.
 
-Writing builds workbooks with openpyxl. Reading goes through the shared reader of
-:mod:`portal.tabular` (:func:`read_grid` here only names the sheets of our templates), so
-:mod:`portal.reports.upload` can report every problem by row and column.
+What the files look like (sheets, headers, metadata) is in :mod:`portal.reports.file_format`;
+uploads are read by the pure parser of :mod:`portal.reports.upload_parse`.
 """
 
 from __future__ import annotations
@@ -16,41 +15,15 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from portal import tabular
 from portal.reports.catalogue import SECTIONS
-from portal.tabular import (FileRejected, Formula, Grid, as_date, find_header,  # noqa: F401
-                            normalize_header)
+from portal.reports.file_format import (BULK_SHEET, EXPORT_SHEET, FORMAT_BULK, FORMAT_REPORT,
+                                        INSTRUCTIONS_SHEET, META_SHEET, ORG_HEADER,
+                                        ORG_NAME_HEADER, ORG_TYPE_HEADER, REPORT_HEADERS,
+                                        REPORT_SHEET, STATE_HEADER)
 from portal.reports.models import Indicator, Period, Unit
 from tenants.models import Municipality, Organization, OrganizationType
 
-# -- what the files look like -----------------------------------------------------------------
-
-REPORT_SHEET = "Отчёт"
-BULK_SHEET = "Отчёты"
-EXPORT_SHEET = "Отчёты организаций"
-INSTRUCTIONS_SHEET = "Инструкция"
-META_SHEET = "_meta"  # hidden: what the template is for, checked on upload
-
-FORMAT_REPORT = "report"
-FORMAT_BULK = "municipal"
-
-CODE_HEADER = "Код показателя"
-VALUE_HEADER = "Значение"
-PREVIOUS_HEADER = "Значение за прошлый квартал"
-REPORT_HEADERS = [CODE_HEADER, "Раздел", "Показатель", "Единица", VALUE_HEADER, PREVIOUS_HEADER]
-ORG_HEADER = "Код организации"
-ORG_NAME_HEADER = "Наименование организации"
-ORG_TYPE_HEADER = "Тип организации"
-STATE_HEADER = "Состояние отчёта"
-
-# Header names accepted on upload (compared after normalizing case, spaces and ё).
-CODE_ALIASES = {"код показателя", "code", "indicator", "indicator code", "indicator_code"}
-VALUE_ALIASES = {"значение", "value"}
-ORG_ALIASES = {"код организации", "org_code", "organization_code", "organization code",
-               "код оо"}
-IGNORED_BULK_COLUMNS = {"наименование организации", "наименование", "организация", "name",
-                        "organization", "тип организации", "тип", "type", "состояние отчета",
-                        "state"}
+# -- Russian names of the catalogue's units, types and states in the files --------------------
 
 RU_UNITS = {Unit.COUNT: "чел./ед.", Unit.PERCENT: "%", Unit.SCORE: "балл (1–10)"}
 RU_TYPES = {
@@ -331,12 +304,3 @@ def municipal_export(municipality: Municipality, period: Period,
         sheet.column_dimensions[get_column_letter(column)].width = 14
     sheet.freeze_panes = "E5"
     return _save(workbook)
-
-
-# -- reading uploads -----------------------------------------------------------------------
-
-
-def read_grid(data: bytes, filename: str) -> Grid:
-    """Read an uploaded report file: the data sheet of our templates, their metadata."""
-    return tabular.read_grid(data, filename, prefer=(REPORT_SHEET, BULK_SHEET),
-                             skip=(INSTRUCTIONS_SHEET,), meta_sheet=META_SHEET)

@@ -6,8 +6,9 @@ Callers pass objects already resolved through the scope and checked for the acti
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -16,8 +17,8 @@ from portal.clock import utcnow
 from portal.database import Refusal
 from portal.extensions import db
 from portal.reports import queries
-from portal.reports.models import (AuditEntry, Indicator, Period, Report, ReportState,
-                                   ReportValue, Unit)
+from portal.reports.models import (EDITABLE_STATES, AuditEntry, Indicator, Period, Report,
+                                   ReportState, ReportValue, Unit)
 from portal.reports.periods import default_deadline, default_opening
 from portal.reports.validation import Outcome, check
 from portal.reports.values import Parsed, parse_value
@@ -65,27 +66,45 @@ def audit(org_id: int, report: Report | None, user: Any, source: str, action: st
 
 def ensure_report(org: Organization, period: Period) -> Report:
     """The organization's report for the period, created as an empty draft if needed."""
-    report = queries.report_for(org, period)
-    if report is None:
+    return ensure_reports([org], period)[org.id]
+
+
+def ensure_reports(orgs: Sequence[Organization], period: Period) -> dict[int, Report]:
+    """The organizations' reports for the period by organization id, the missing ones
+    created as empty drafts (one query, one flush, whatever the number)."""
+    def select(ids: list[int]):
+        return sa.select(Report).where(Report.period_id == period.id,
+                                       Report.organization_id.in_(ids))
+
+    found = {r.organization_id: r for r in db.session.scalars(select([o.id for o in orgs]))}
+    missing = [org.id for org in orgs if org.id not in found]
+    if missing:
         if not period.is_open:
             raise ReportError(_("The period is closed; reports cannot be started."))
-        report = Report(organization=org, period=period, state=ReportState.DRAFT,
-                        explanations={})
-        db.session.add(report)
-        db.session.flush()
-    return report
+        # One executemany and one read back, not an INSERT per report (municipal files).
+        db.session.execute(Report.__table__.insert(), [
+            {"organization_id": org_id, "period_id": period.id, "state": ReportState.DRAFT,
+             "explanations": {}} for org_id in missing])
+        found.update((r.organization_id, r) for r in db.session.scalars(select(missing)))
+    return found
 
 
 def _check_editable(report: Report, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != report.version:
-        raise ConflictError(_(
-            "Somebody else saved this report while you were editing it. Your changes were not "
-            "saved; reload the page to see the current values."))
-    if not report.editable:
-        raise ReportError(_("The report is %(state)s and cannot be changed.",
-                            state=report.state.label))
-    if not report.period.is_open and report.state is ReportState.DRAFT:
+        raise ConflictError(_conflict())
+    _check_state(report.state, report.period.is_open)
+
+
+def _check_state(state: ReportState, period_is_open: bool) -> None:
+    if state not in EDITABLE_STATES:
+        raise ReportError(_("The report is %(state)s and cannot be changed.", state=state.label))
+    if not period_is_open and state is ReportState.DRAFT:
         raise ReportError(_("The period is closed; reports cannot be started."))
+
+
+def _conflict() -> str:
+    return _("Somebody else saved this report while you were editing it. Your changes were not "
+             "saved; reload the page to see the current values.")
 
 
 def parse_cells(indicators: list[Indicator], cells: Mapping[str, Any]) -> dict[str, Parsed]:
@@ -100,43 +119,176 @@ def save_values(report: Report, cells: Mapping[str, Any], *, user: Any, source: 
 
     Raises :class:`ConflictError` when ``expected_version`` is stale.
     """
-    _check_editable(report, expected_version)
     indicators = queries.indicators_for(report.organization.type)
-    parsed = parse_cells(indicators, cells)
-    changed = _write_values(report, indicators, parsed, user, source)
-    if comment is not None and comment != report.comment:
-        audit(report.organization_id, report, user, source, "comment", "comment",
-              report.comment, comment)
-        report.comment, changed = comment, True
-    if explanations is not None:
-        cleaned = {k: v.strip() for k, v in explanations.items() if v and v.strip()}
-        if cleaned != (report.explanations or {}):
-            report.explanations, changed = cleaned, True
-    if changed:
-        report.updated_at, report.updated_by_id = utcnow(), getattr(user, "id", None)
-    db.session.flush()
+    save_values_many([ValuesUpdate(report, parse_cells(indicators, cells), expected_version,
+                                   comment, explanations)], indicators, user=user, source=source)
     return validate(report, indicators)
 
 
-def _write_values(report, indicators, parsed, user, source) -> bool:
-    by_code = {i.code: i for i in indicators}
-    existing = {v.indicator_id: v for v in report.values}
-    changed = False
-    for code, cell in parsed.items():
-        indicator = by_code[code]
-        current = existing.get(indicator.id)
-        if current is not None and current.raw == cell.raw:
-            continue
-        if current is None:
-            if cell.blank:
+@dataclass
+class ValuesUpdate:
+    """What one save changes in one report: parsed values by indicator code and, from the
+    form, the comment and the explanations; ``expected_version`` guards against lost
+    updates (default: the version loaded with ``report``)."""
+
+    report: Report
+    values: Mapping[str, Parsed]
+    expected_version: int | None = None
+    comment: str | None = None
+    explanations: Mapping[str, str] | None = None
+
+
+def save_values_many(updates: Sequence[ValuesUpdate], indicators: Iterable[Indicator], *,
+                     user: Any, source: str) -> int:
+    """The one write path of report values (form, report file, municipal file); returns the
+    number of values written.
+
+    Every report is locked and checked (version, state, period) before anything is written.
+    Then, in a few statements whatever the number of reports: the values (invalid ones too),
+    one audit entry per changed value and comment, and for each changed report its editor,
+    time and version + 1. ``indicators`` must hold every code of ``updates``.
+    """
+    db.session.flush()  # pending ORM changes first: the reports are expired below
+    versions = _lock(updates)
+    indicator_ids = {i.code: i.id for i in indicators}
+    stored = _stored_raw([u.report.id for u in updates])
+    rows = _Rows(utcnow(), getattr(user, "id", None), source)
+    for update in updates:
+        report = update.report
+        values = rows.add_values(report, stored.get(report.id, {}), update.values,
+                                 indicator_ids)
+        notes = _notes(report, update)
+        if notes.get("comment") is not None:
+            rows.audit(report.organization_id, report.id, "comment", "comment", report.comment,
+                       notes["comment"])
+        if values or notes:
+            rows.touch(report, versions[report.id], notes)
+    rows.write()
+    return rows.written
+
+
+def _lock(updates: Sequence[ValuesUpdate]) -> dict[int, int]:
+    """Lock the reports (PostgreSQL) and check each may change, as stored; versions by id."""
+    rows = {report_id: (version, state, is_open) for report_id, version, state, is_open
+            in db.session.execute(
+                sa.select(Report.id, Report.version, Report.state, Period.is_open)
+                .join(Period, Period.id == Report.period_id)
+                .where(Report.id.in_([u.report.id for u in updates]))
+                .with_for_update(of=Report))}
+    for update in updates:
+        if update.report.id not in rows:
+            raise ConflictError(_conflict())  # deleted meanwhile
+        version, state, is_open = rows[update.report.id]
+        expected = update.expected_version
+        if expected is None:  # the version this request loaded, if it did (not expired)
+            expected = sa.inspect(update.report).dict.get("version")
+        if expected is not None and expected != version:
+            raise ConflictError(_conflict())
+        _check_state(state, is_open)
+    return {report_id: row[0] for report_id, row in rows.items()}
+
+
+def _stored_raw(report_ids: list[int]) -> dict[int, dict[int, tuple[int, str]]]:
+    """(value id, raw) by report id and indicator id."""
+    found: dict[int, dict[int, tuple[int, str]]] = {}
+    table = ReportValue.__table__
+    for value_id, report_id, indicator_id, raw in db.session.execute(
+            sa.select(table.c.id, table.c.report_id, table.c.indicator_id, table.c.raw)
+            .where(table.c.report_id.in_(report_ids))):
+        found.setdefault(report_id, {})[indicator_id] = (value_id, raw or "")
+    return found
+
+
+def _notes(report: Report, update: ValuesUpdate) -> dict[str, Any]:
+    """The comment and explanations that change, by column."""
+    notes: dict[str, Any] = {}
+    if update.comment is not None and update.comment != report.comment:
+        notes["comment"] = update.comment
+    if update.explanations is not None:
+        cleaned = {k: v.strip() for k, v in update.explanations.items() if v and v.strip()}
+        if cleaned != (report.explanations or {}):
+            notes["explanations"] = cleaned
+    return notes
+
+
+class _Rows:
+    """The rows one save writes, collected to be written with one executemany per kind."""
+
+    def __init__(self, now, user_id: int | None, source: str) -> None:
+        self.now, self.user_id, self.source = now, user_id, source
+        self.inserts: list[dict] = []
+        self.updates: list[dict] = []
+        self.audits: list[dict] = []
+        self.touched: list[tuple[Report, int, dict[str, Any]]] = []
+        self.written = 0
+
+    def add_values(self, report: Report, stored: dict[int, tuple[int, str]],
+                   values: Mapping[str, Parsed], indicator_ids: Mapping[str, int]) -> int:
+        """Collect the values that differ from the stored ones; how many."""
+        count = 0
+        report_id, org_id = report.id, report.organization_id  # read once: ~40 per report
+        for code, cell in values.items():
+            indicator_id = indicator_ids[code]
+            value_id, old = stored.get(indicator_id, (None, ""))
+            if (value_id is not None and old == cell.raw) or (value_id is None and cell.blank):
                 continue
-            current = ReportValue(indicator_id=indicator.id, raw="")
-            report.values.append(current)
-        audit(report.organization_id, report, user, source, "value", code,
-              current.raw or None, cell.raw or None)
-        current.raw, current.value = cell.raw, cell.value
-        changed = True
-    return changed
+            if value_id is None:
+                self.inserts.append({"report_id": report_id, "indicator_id": indicator_id,
+                                     "raw": cell.raw, "value": cell.value})
+            else:
+                self.updates.append({"value_id": value_id, "new_raw": cell.raw,
+                                     "new_value": cell.value})
+            self.audit(org_id, report_id, "value", code, old or None, cell.raw or None)
+            count += 1
+        self.written += count
+        return count
+
+    def audit(self, org_id: int, report_id: int, action: str, field: str, old: Any,
+              new: Any) -> None:
+        self.audits.append({"organization_id": org_id, "report_id": report_id,
+                            "user_id": self.user_id, "at": self.now, "source": self.source,
+                            "action": action, "field": field, "note": "",
+                            "old": None if old is None else str(old),
+                            "new": None if new is None else str(new)})
+
+    def touch(self, report: Report, version: int, notes: dict[str, Any]) -> None:
+        self.touched.append((report, version, notes))
+
+    def write(self) -> None:
+        values = ReportValue.__table__
+        if self.inserts:
+            db.session.execute(values.insert(), self.inserts)
+        if self.updates:
+            db.session.execute(
+                values.update().where(values.c.id == sa.bindparam("value_id"))
+                .values(raw=sa.bindparam("new_raw", type_=values.c.raw.type),
+                        value=sa.bindparam("new_value", type_=values.c.value.type)),
+                self.updates)
+        if self.audits:
+            db.session.execute(AuditEntry.__table__.insert(), self.audits)
+        self._write_reports()
+
+    def _write_reports(self) -> None:
+        """Editor, time and version + 1 of every changed report (the comment and the
+        explanations too where they changed), checked against the locked version."""
+        table = Report.__table__
+        by_columns: dict[tuple[str, ...], list[dict]] = {}
+        for report, version, notes in self.touched:
+            by_columns.setdefault(tuple(sorted(notes)), []).append(
+                {"report_id": report.id, "old_version": version, "new_version": version + 1,
+                 "new_updated_at": self.now, "new_updated_by_id": self.user_id,
+                 **{f"new_{k}": v for k, v in notes.items()}})
+        for columns, params in by_columns.items():
+            statement = table.update().where(
+                table.c.id == sa.bindparam("report_id"),
+                table.c.version == sa.bindparam("old_version")).values(
+                **{c: sa.bindparam(f"new_{c}", type_=table.c[c].type)
+                   for c in ("version", "updated_at", "updated_by_id", *columns)})
+            if db.session.execute(statement, params).rowcount != len(params):
+                raise ConflictError(_conflict())
+        for report, _version, _notes in self.touched:  # written past the ORM: read again
+            db.session.expire(report, ["version", "updated_at", "updated_by_id", "comment",
+                                       "explanations", "values"])
 
 
 def validate(report: Report, indicators: list[Indicator] | None = None, *,

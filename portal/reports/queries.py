@@ -57,6 +57,20 @@ def values_of(report: Report | None) -> dict[str, ReportValue]:
     return {code: value for code, value in rows}
 
 
+def values_of_reports(report_ids: list[int]) -> dict[int, dict[str, tuple[str, Decimal | None]]]:
+    """The stored (text, number) of many reports by report id and indicator code, one query."""
+    found: dict[int, dict[str, tuple[str, Decimal | None]]] = {}
+    if not report_ids:
+        return found
+    rows = db.session.execute(
+        sa.select(ReportValue.report_id, Indicator.code, ReportValue.raw, ReportValue.value)
+        .join(Indicator, Indicator.id == ReportValue.indicator_id)
+        .where(ReportValue.report_id.in_(report_ids)))
+    for report_id, code, raw, value in rows:
+        found.setdefault(report_id, {})[code] = (raw or "", value)
+    return found
+
+
 def previous_values(org: Organization, period: Period) -> dict[str, Decimal]:
     """The organization's numbers of the previous quarter (empty if it did not report)."""
     before = previous_period(period)

@@ -22,60 +22,24 @@ from typing import Any, BinaryIO
 import sqlalchemy as sa
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from portal.clock import utcnow
 from portal.extensions import db
 from portal.reports import operations, queries
-from portal.reports.excel import FileRejected
-from portal.reports.models import (AuditEntry, Indicator, Period, Report, ReportState,
-                                   ReportValue)
-from portal.reports.upload_parse import (KIND_BULK, KIND_REPORT,  # noqa: F401 - the API
+from portal.reports.models import Indicator, Period, Report, ReportState, ReportValue
+from portal.reports.upload_messages import PROBLEMS, RowProblem, rejection, structural
+from portal.reports.upload_parse import (KIND_BULK, KIND_REPORT, IndicatorSpec,  # noqa: F401
+                                         OrganizationSpec, Quarter, Rejected,
                                          parse_bulk_file, parse_report_file)
 from portal.reports.upload_store import discard, load, store  # noqa: F401 - the API
 from portal.reports.validation import Problem, check
 from portal.reports.values import Parsed, parse_value
-from tenants.models import Organization, OrganizationType
+from portal.tabular import FileRejected
+from tenants.models import Municipality, Organization, OrganizationType
 
 UPLOAD_MAX_BYTES = 20 * 1024 * 1024  # files of 20 MB and more are refused unread
 SOURCE_UPLOAD, SOURCE_BULK = "upload", "bulk_upload"
 
 CHANGE_LABELS = {"new": _l("new"), "changed": _l("changed"), "cleared": _l("cleared"),
                  "same": _l("unchanged"), "error": _l("error")}
-
-# Problems of the file's structure, stored by key and worded when shown.
-PROBLEMS = {
-    "merged": _l("the cells %(ref)s are merged; unmerge them"),
-    "formula": _l("the cell holds a formula (%(formula)s); type the number itself"),
-    "no_code": _l("the indicator code is missing"),
-    "unknown_code": _l("there is no indicator with the code “%(code)s”"),
-    "retired": _l("the indicator “%(code)s” is no longer collected"),
-    "not_applicable": _l("the indicator “%(code)s” does not apply to this type of "
-                         "organization (%(type)s)"),
-    "duplicate_code": _l("the indicator “%(code)s” is given twice (also in row %(other)d)"),
-    "unknown_column": _l("“%(code)s” is not an indicator code"),
-    "duplicate_column": _l("the indicator “%(code)s” has two columns"),
-    "no_org_code": _l("the organization code is missing"),
-    "duplicate_org": _l("the organization %(code)s is listed twice (also in row %(other)d)"),
-    "closed_org": _l("the organization %(code)s is closed"),
-    "extra_values": _l("the row has more values than columns; put a number with a decimal "
-                       "comma in quotes or use “;” as the separator"),
-}
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    """One problem, by row and column of the file, in the user's language."""
-
-    line: int | None
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        if self.line is None:
-            return _("Column %(col)s: %(reason)s", col=self.column, reason=self.message)
-        if not self.column:
-            return _("Row %(row)d: %(reason)s", row=self.line, reason=self.message)
-        return _("Row %(row)d, column %(col)s: %(reason)s", row=self.line, col=self.column,
-                 reason=self.message)
 
 
 @dataclass
@@ -91,6 +55,7 @@ class Change:
     status: str  # new, changed, cleared, same, error
     error: str | None = None
     value: Decimal | None = None
+    parsed: Parsed | None = None  # what is written on confirmation
 
     @property
     def writes(self) -> bool:
@@ -167,6 +132,50 @@ def read_upload(stream: BinaryIO) -> bytes:
     return stream.read()
 
 
+def catalogue_specs() -> list[IndicatorSpec]:
+    """The catalogue as the parser needs it."""
+    return [IndicatorSpec(i.code, frozenset(i.applies_to or ()), i.retired_at is not None)
+            for i in queries.all_indicators()]
+
+
+def _spec(organization: Organization) -> OrganizationSpec:
+    return OrganizationSpec(organization.id, organization.code, organization.type.value,
+                            organization.is_active)
+
+
+def read_report_file(data: bytes, filename: str, organization: Organization,
+                     period: Period) -> dict:
+    """One organization's file as the payload kept for its preview (:class:`FileRejected`
+    when it cannot be used), with the version of the report it was compared with."""
+    try:
+        payload = parse_report_file(data, filename, _spec(organization),
+                                    Quarter(period.year, period.quarter), catalogue_specs())
+    except Rejected as rejected:
+        raise rejection(rejected, period) from None
+    report = queries.report_for(organization, period)
+    payload["entries"][0]["version"] = report.version if report else None
+    return {**payload, "organization": organization.id, "period": period.id}
+
+
+def read_bulk_file(data: bytes, filename: str, municipality: Municipality, period: Period,
+                   allowed: dict[str, Organization]) -> dict:
+    """A municipal file as the payload kept for its preview; ``allowed`` are the
+    organizations the user may report for, by code (any other rejects the file)."""
+    try:
+        payload = parse_bulk_file(data, filename, municipality.code,
+                                  Quarter(period.year, period.quarter), catalogue_specs(),
+                                  {code: _spec(org) for code, org in allowed.items()})
+    except Rejected as rejected:
+        raise rejection(rejected, period) from None
+    versions = dict(db.session.execute(
+        sa.select(Report.organization_id, Report.version).where(
+            Report.period_id == period.id,
+            Report.organization_id.in_([e["org"] for e in payload["entries"]]))).all())
+    for entry in payload["entries"]:
+        entry["version"] = versions.get(entry["org"])
+    return {**payload, "municipality": municipality.id, "period": period.id}
+
+
 def _cell_input(cell: dict) -> Any:
     if cell.get("t") == "date":
         try:
@@ -174,27 +183,6 @@ def _cell_input(cell: dict) -> Any:
         except ValueError:
             return cell["r"]
     return cell["r"]
-
-
-def _structural(problem: dict) -> RowProblem:
-    params = dict(problem.get("a") or {})
-    if "type" in params:
-        params["type"] = OrganizationType(params["type"]).label
-    return RowProblem(problem.get("l"), problem.get("k") or "",
-                      str(PROBLEMS[problem["p"]]) % params)
-
-
-def _stored_values(report_ids: list[int]) -> dict[int, dict[str, tuple[str, Decimal | None]]]:
-    found: dict[int, dict[str, tuple[str, Decimal | None]]] = {}
-    if not report_ids:
-        return found
-    rows = db.session.execute(
-        sa.select(ReportValue.report_id, Indicator.code, ReportValue.raw, ReportValue.value)
-        .join(Indicator, Indicator.id == ReportValue.indicator_id)
-        .where(ReportValue.report_id.in_(report_ids)))
-    for report_id, code, raw, value in rows:
-        found.setdefault(report_id, {})[code] = (raw or "", value)
-    return found
 
 
 def _previous_values(org_ids: list[int], period: Period) -> dict[int, dict[str, Decimal]]:
@@ -234,7 +222,7 @@ def evaluate(payload: dict, period: Period, organizations: dict[int, Organizatio
     scope by the caller); an entry for any other organization blocks the whole file.
     """
     preview = Preview(payload["kind"], payload.get("filename", ""), period, [],
-                      [_structural(p) for p in payload.get("problems", [])])
+                      [structural(p) for p in payload.get("problems", [])])
     entries = payload.get("entries", [])
     if any(e["org"] not in organizations for e in entries):
         preview.notices.append(_("You can no longer report for some organizations of this "
@@ -244,7 +232,7 @@ def evaluate(payload: dict, period: Period, organizations: dict[int, Organizatio
     reports = {r.organization_id: r for r in db.session.scalars(
         sa.select(Report).where(Report.period_id == period.id,
                                 Report.organization_id.in_(org_ids or [-1])))}
-    stored = _stored_values([r.id for r in reports.values()])
+    stored = queries.values_of_reports([r.id for r in reports.values()])
     previous = _previous_values(org_ids, period)
     catalogue = {i.code: i for i in queries.all_indicators()}
     by_type: dict[OrganizationType, list[Indicator]] = {}
@@ -274,7 +262,7 @@ def evaluate(payload: dict, period: Period, organizations: dict[int, Organizatio
             status = _status(old.get(indicator.code), parsed)
             changes.append(Change(indicator.code, labels[indicator.code], cell["l"], cell["k"],
                                   old.get(indicator.code, ("", None))[0], parsed.raw, status,
-                                  parsed.error, parsed.value))
+                                  parsed.error, parsed.value, parsed))
             if parsed.error:
                 preview.problems.append(RowProblem(cell["l"], cell["k"], parsed.error))
         merged = {code: parse_value(catalogue[code], raw) for code, (raw, _v) in old.items()
@@ -332,12 +320,8 @@ def confirm_report(preview: Preview, organization: Organization, period: Period,
 
 
 def confirm_bulk(preview: Preview, period: Period, user: Any) -> tuple[int, int]:
-    """Write a municipal upload in a few statements; returns (reports, values) written.
-
-    The same writes as :func:`operations.save_values` (values, one audit entry per change,
-    report version and editor), batched: one SELECT of the reports, one of the stored values,
-    then one executemany per table, instead of ~10 statements per organization.
-    """
+    """Write a municipal upload through the batched write path of the report operations
+    (:func:`operations.save_values_many`); returns (reports, values) written."""
     if preview.stale:
         raise operations.ConflictError(stale_message())
     if preview.blocked:
@@ -346,68 +330,12 @@ def confirm_bulk(preview: Preview, period: Period, user: Any) -> tuple[int, int]
     if not preview.change_count:
         raise operations.ReportError(_("The file changes nothing; there is nothing to save."))
     items = [o for o in preview.organizations if o.writes]
-    if not items:
-        return 0, 0
-    now, user_id = utcnow(), getattr(user, "id", None)
-    reports_table = Report.__table__
-    existing = [o.report for o in items if o.report is not None]
-    if existing:
-        # Lock the reports (PostgreSQL) and check nobody saved them since the preview.
-        current = dict(db.session.execute(
-            sa.select(reports_table.c.id, reports_table.c.version)
-            .where(reports_table.c.id.in_([r.id for r in existing])).with_for_update()).all())
-        if any(current.get(r.id) != r.version for r in existing):
-            raise operations.ConflictError(stale_message())
-        db.session.execute(
-            reports_table.update()
-            .where(reports_table.c.id == sa.bindparam("report_id"))
-            .values(version=reports_table.c.version + 1, updated_at=now,
-                    updated_by_id=user_id),
-            [{"report_id": r.id} for r in existing])
-        for report in existing:
-            db.session.expire(report)
-    created = {}
-    for item in items:
-        if item.report is None:
-            created[item.organization.id] = Report(
-                organization_id=item.organization.id, period_id=period.id,
-                state=ReportState.DRAFT, explanations={}, updated_at=now, updated_by_id=user_id)
-    if created:
-        db.session.add_all(created.values())
-        db.session.flush()
-    report_ids = {o.organization.id: (o.report.id if o.report is not None
-                                      else created[o.organization.id].id) for o in items}
-    indicator_ids = dict(db.session.execute(sa.select(Indicator.code, Indicator.id)).all())
-    value_ids = {(rid, iid): vid for vid, rid, iid in db.session.execute(
-        sa.select(ReportValue.id, ReportValue.report_id, ReportValue.indicator_id)
-        .where(ReportValue.report_id.in_([report_ids[o.organization.id] for o in items
-                                          if o.report is not None] or [-1])))}
-    inserts, updates, audits = [], [], []
-    written = 0
-    for item in items:
-        report_id = report_ids[item.organization.id]
-        for change in item.writes:
-            indicator_id = indicator_ids[change.code]
-            value = change.value
-            value_id = value_ids.get((report_id, indicator_id))
-            if value_id is None:
-                inserts.append({"report_id": report_id, "indicator_id": indicator_id,
-                                "raw": change.new, "value": value})
-            else:
-                updates.append({"value_id": value_id, "new_raw": change.new,
-                                "new_value": value})
-            audits.append({"organization_id": item.organization.id, "report_id": report_id,
-                           "user_id": user_id, "at": now, "source": SOURCE_BULK,
-                           "action": "value", "field": change.code, "old": change.old or None,
-                           "new": change.new or None, "note": ""})
-            written += 1
-    values_table = ReportValue.__table__
-    if inserts:
-        db.session.execute(values_table.insert(), inserts)
-    if updates:
-        db.session.execute(
-            values_table.update().where(values_table.c.id == sa.bindparam("value_id"))
-            .values(raw=sa.bindparam("new_raw", type_=values_table.c.raw.type),
-                    value=sa.bindparam("new_value", type_=values_table.c.value.type)), updates)
-    db.session.execute(AuditEntry.__table__.insert(), audits)
+    reports = operations.ensure_reports([o.organization for o in items], period)
+    updates = [operations.ValuesUpdate(reports[o.organization.id],
+                                       {c.code: c.parsed for c in o.writes}) for o in items]
+    try:
+        written = operations.save_values_many(updates, queries.all_indicators(), user=user,
+                                              source=SOURCE_BULK)
+    except operations.ConflictError:  # saved by somebody else since the preview was worked out
+        raise operations.ConflictError(stale_message()) from None
     return len(items), written

@@ -6,32 +6,25 @@ the scope and checked to lie in one region (tenants.scoping); it checks the acti
 
 from __future__ import annotations
 
-import io
-
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from portal import rules
+from portal.downloads import xlsx_response
 from portal.extensions import db
 from portal.reports import excel, operations, queries, upload
-from portal.reports.excel import FileRejected
 from portal.reports.models import Indicator, Period, Report
+from portal.tabular import FileRejected
 from tenants.models import Municipality, Organization
 from tenants.scoping import Action, allows, require, scoped_select
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_EXAMPLES = {upload.KIND_REPORT: "code;value\nstaff_total;48\nstudents_passed_pct;87,5",
                 upload.KIND_BULK: "org_code;staff_total;mentors;mentees\n9901001;48;6;9"}
 
 
-def _xlsx(data: bytes, name: str):
-    response = send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
-                         download_name=name, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _sentence(text: str) -> str:
@@ -76,13 +69,13 @@ def _report_workbook(organization: Organization, period: Period, *, export: bool
 def template(organization: Organization, period: Period):
     """The XLSX template of the report, pre-filled with what is stored."""
     data = _report_workbook(organization, period, export=False)
-    return _xlsx(data, _file_name("report-template", organization.code, period))
+    return xlsx_response(data, _file_name("report-template", organization.code, period))
 
 
 def export(organization: Organization, period: Period):
     """The report as XLSX, for everyone who may see it."""
     data = _report_workbook(organization, period, export=True)
-    return _xlsx(data, _file_name("report", organization.code, period))
+    return xlsx_response(data, _file_name("report", organization.code, period))
 
 
 def _upload_page(organization: Organization, period: Period, error: str | None = None,
@@ -113,8 +106,7 @@ def upload_report(organization: Organization, period: Period):
         return _upload_page(organization, period, _("Choose a file to upload."), 400)
     try:
         data = upload.read_upload(sent.stream)
-        grid = excel.read_grid(data, sent.filename)
-        payload = upload.parse_report_file(grid, organization, period)
+        payload = upload.read_report_file(data, sent.filename, organization, period)
     except FileRejected as rejected:
         return _upload_page(organization, period, str(rejected), 422)
     token = upload.store(payload, current_user.id, sent.filename)
@@ -185,7 +177,7 @@ def _reports_and_values(org_ids: list[int], period: Period):
     reports = {r.organization_id: r for r in db.session.scalars(
         sa.select(Report).where(Report.period_id == period.id,
                                 Report.organization_id.in_(org_ids or [-1])))}
-    stored = upload._stored_values([r.id for r in reports.values()])
+    stored = queries.values_of_reports([r.id for r in reports.values()])
     values = {org_id: stored.get(report.id, {}) for org_id, report in reports.items()}
     return reports, values
 
@@ -201,7 +193,7 @@ def bulk_template(municipality: Municipality, period: Period):
         municipality, period, organizations,
         _indicators_for_types({o.type for o in organizations}), values,
         {org_id: r.state.value for org_id, r in reports.items()})
-    return _xlsx(data, _file_name("municipal-template", municipality.code, period))
+    return xlsx_response(data, _file_name("municipal-template", municipality.code, period))
 
 
 def _bulk_page(municipality: Municipality, period: Period, error: str | None = None,
@@ -230,8 +222,7 @@ def bulk_upload(municipality: Municipality, period: Period):
         return _bulk_page(municipality, period, _("Choose a file to upload."), 400)
     try:
         data = upload.read_upload(sent.stream)
-        grid = excel.read_grid(data, sent.filename)
-        payload = upload.parse_bulk_file(grid, municipality, period, allowed)
+        payload = upload.read_bulk_file(data, sent.filename, municipality, period, allowed)
     except FileRejected as rejected:
         return _bulk_page(municipality, period, str(rejected), 422)
     token = upload.store(payload, current_user.id, sent.filename)
@@ -300,4 +291,4 @@ def municipal_export(municipality: Municipality, period: Period):
                  for code, (raw, value) in values.get(org.id, {}).items()}
         rows.append((org, report.state.value if report else None, cells))
     data = excel.municipal_export(municipality, period, rows, indicators)
-    return _xlsx(data, _file_name("reports", municipality.code, period))
+    return xlsx_response(data, _file_name("reports", municipality.code, period))

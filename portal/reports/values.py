@@ -17,7 +17,6 @@ a single «12,500» is the decimal 12.5, as typed in Russian.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -26,13 +25,13 @@ from typing import Any
 from flask_babel import gettext as _
 
 from portal.reports.models import Indicator, Unit
+from portal.tabular import normalize_raw, visible  # noqa: F401 - visible is part of the API
 
 _NUMBER = re.compile(r"^[+-]?\d+([.,]\d+)?$")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}([ \u00a0\u202f]\d{3})+([.,]\d+)?$")
 _PERCENT_SIGN = re.compile(r"[ \u00a0\u202f]?%$")
 _MARKED_GROUPS = re.compile(r"^[+-]?\d{1,3}([.,]\d{3})+([.,]\d+)?$")  # 1,000 2.000 1.234.567
 _ONE_MARK = re.compile(r"^[+-]?\d+[.,]\d+$")
-_INVISIBLE = {"Cc", "Cf", "Cn", "Co", "Cs", "Zl", "Zp"}  # controls, format marks (U+200B)…
 _SHOWN = re.compile(r"\[U\+[0-9A-F]{4,6}\]")
 
 # The largest value of each unit, whatever an indicator's own maximum. The value column is
@@ -53,34 +52,6 @@ class Parsed:
     @property
     def blank(self) -> bool:
         return self.raw == ""
-
-
-def visible(text: str) -> str:
-    """``text`` with every invisible character spelt out, as «[U+200B]», so messages show it."""
-    if text.isprintable():
-        return text
-    return "".join(f"[U+{ord(c):04X}]" if unicodedata.category(c) in _INVISIBLE else c
-                   for c in text)
-
-
-def normalize_raw(cell: Any) -> str:
-    """The text of a cell as the user would see it (numbers from Excel stay numbers).
-
-    Invisible characters (a zero-width space pasted with a code) are spelt out, so that
-    whatever names the cell - a message, the preview - shows them.
-    """
-    if cell is None:
-        return ""
-    if isinstance(cell, bool):
-        return str(cell)
-    if isinstance(cell, (datetime, date)):
-        return cell.isoformat()
-    if isinstance(cell, float):
-        if cell.is_integer() and abs(cell) < 1e16:
-            return str(int(cell))
-        text = repr(cell)
-        return format(Decimal(text), "f") if "e" in text else text
-    return visible(str(cell).strip())
 
 
 def parse_number(text: str) -> Decimal | None:

@@ -7,12 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.documents.queries import present_documents
+from portal.downloads import xlsx_response
 from portal.reports.models import Report
 from portal.roadmaps import execution, queries, xlsx
 from portal.roadmaps.execution import ExecutionError
 from portal.roadmaps.forms import ActionForm
 from portal.roadmaps.models import EXECUTION_STATUS_LABELS, STAGES, ExecutionStatus, Roadmap
-from portal.roadmaps.views import xlsx_response
 from tenants.scoping import Action, allows
 
 

@@ -12,8 +12,8 @@ from flask_babel import gettext as _
 
 from portal import clock
 from portal.documents.models import DocumentKind
+from portal.downloads import xlsx_response
 from portal.roadmaps import presence, schoolyear, xlsx
-from portal.roadmaps.views import xlsx_response
 from tenants import queries as tenant_queries
 from tenants.models import Municipality, Organization, OrganizationType, Region, Subordination
 from tenants.scoping import current_scope, scoped_select

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import io
-
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import clock
 from portal.documents.storage import UploadError, read_limited
+from portal.downloads import xlsx_response
 from portal.roadmaps import forms, operations, queries, schoolyear, xlsx
 from portal.roadmaps.models import STAGES, Roadmap, RoadmapEvent
 from portal.roadmaps.operations import RoadmapError
 from tenants.models import Organization
 from tenants.scoping import Action, allows, require
-
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _current_year(organization: Organization) -> int:
@@ -103,12 +100,6 @@ def export(roadmap: Roadmap):
     """The roadmap as an XLSX file in the import format."""
     data = xlsx.export_roadmap([(n.number, n.event) for n in queries.numbered(roadmap.events)])
     return xlsx_response(data, f"roadmap-{roadmap.organization.code}-{roadmap.school_year}.xlsx")
-
-
-def xlsx_response(data: bytes, name: str):
-    """Send generated spreadsheet bytes as a download."""
-    return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
-                     download_name=name, max_age=0)
 
 
 def delete(roadmap: Roadmap):

@@ -1,4 +1,10 @@
-"""The demo region: three municipalities, about 25 organizations and one account per role."""
+"""Demo and synthetic data, loaded by ``flask demo`` (never by the application itself).
+
+This module holds the demo region: three municipalities, about 25 organizations and one
+account per role; :mod:`portal.demo.reports` fills its quarterly reports,
+:mod:`portal.demo.roadmaps` its documents and roadmaps, and :mod:`portal.demo.synthetic`
+builds a region at scale for benchmarks (``flask demo --scale N``).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,9 @@ import sqlalchemy as sa
 from portal.auth import operations as accounts
 from portal.auth.models import User
 from portal import clock
+from portal.demo.reports import load_reports
+from portal.demo.roadmaps import load_documents_and_roadmaps
 from portal.extensions import db
-from portal.reports.demo import load_reports
-from portal.roadmaps.demo import load_documents_and_roadmaps
 from tenants.models import Municipality, Organization, OrganizationType, Region, Role, Subordination
 
 DEMO_PASSWORD = "demo-mentor-2026"  # meets the password policy (portal/auth/passwords.py)

@@ -1,25 +1,24 @@
 """Benchmark of the presence check: 300 organizations × 8 document kinds in one municipality.
 
-``python -m portal.roadmaps.bench [--postgres]`` builds the data in a throwaway SQLite
-database (and a throwaway PostgreSQL cluster) and prints
-``presence_matrix_median: <ms> ms (target ≤ 200 ms)``. The time is the whole request
-through the Flask test client (queries, template, response), median of 25 after warm-up.
-:func:`populate` is also used by the query-counting test.
+``python -m bench.presence [--postgres]`` builds the data in a throwaway SQLite database
+(and a throwaway PostgreSQL cluster) and prints
+``presence_matrix_median_<database>: <ms> ms (target ≤ 200 ms)``. The time is the whole
+request through the Flask test client (queries, template, response), median of 25 after
+warm-up. :func:`populate` is also used by the query-counting test of the presence page.
 """
 
 from __future__ import annotations
 
-import os
+import argparse
 import re
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date, datetime
-from pathlib import Path
 
 from flask import Flask
 
+from bench import run_on_databases
 from portal import clock
 from portal.documents.models import Document, DocumentKind, DocumentVersion
 from portal.extensions import db
@@ -108,8 +107,8 @@ def bench_presence_matrix(app: Flask, count: int = 300, runs: int = 25) -> float
     return statistics.median(timings[2:])  # the first requests warm the caches
 
 
-def _run(database_url: str, folder: Path) -> float:
-    """Migrate an empty database, build the data and return the median (ms)."""
+def run(database_url: str, label: str) -> list[str]:
+    """Migrate an empty database, build the data and return the figure's line."""
     from flask_migrate import upgrade
 
     from portal import create_app
@@ -119,33 +118,24 @@ def _run(database_url: str, folder: Path) -> float:
         SQLALCHEMY_DATABASE_URI = database_url
         SECRET_KEY = "bench"
 
-    os.environ["PORTAL_INSTANCE_PATH"] = str(folder)
     app = create_app(BenchConfig)
     with app.app_context():
         upgrade()
     try:
-        return bench_presence_matrix(app)
+        median = bench_presence_matrix(app)
     finally:
         with app.app_context():
             db.engine.dispose()
+    return [f"presence_matrix_median_{label}: {median:.0f} ms (target ≤ {TARGET_MS} ms)"]
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
     """Print the figure on SQLite (and, with ``--postgres``, on a throwaway cluster)."""
-    argv = sys.argv[1:] if argv is None else argv
-    folder = Path(tempfile.mkdtemp(prefix="presence-bench-"))
-    median = _run(f"sqlite:///{folder / 'bench.db'}", folder)
-    print(f"presence_matrix_median: {median:.0f} ms (target ≤ {TARGET_MS} ms)", flush=True)
-    if "--postgres" in argv:
-        from tests.pgcluster import ThrowawayPostgres
-
-        server = ThrowawayPostgres().start()
-        try:
-            median = _run(server.create_database("presence_bench"), folder)
-        finally:
-            server.stop()
-        print(f"presence_matrix_median_postgres: {median:.0f} ms (target ≤ {TARGET_MS} ms)")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postgres", action="store_true",
+                        help="also run on a throwaway PostgreSQL cluster")
+    return run_on_databases(run, "presence", parser.parse_args(argv).postgres)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
