@@ -58,8 +58,8 @@ def _setup(app, organizations: int) -> dict:
     import sqlalchemy as sa
 
     from portal.auth import operations as accounts
-    from portal.extensions import db
     from portal.demo.synthetic import build_region
+    from portal.extensions import db
     from tenants.models import Organization, Role
 
     with app.app_context():

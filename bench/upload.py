@@ -6,7 +6,7 @@ started by tests/pgcluster.py) it measures, through the real HTTP views (Flask t
 * ``upload_single``: one organization's report from XLSX — upload (read, check, preview
   kept) and confirmation (checked again, stored through ``operations.save_values``);
 * ``upload_bulk300``: a municipal file of 300 organizations (~11,000 values) — upload and
-  confirmation (stored by the batched writer of ``portal.reports.upload``);
+  confirmation (stored by the batched writer of ``portal.report_files.upload``);
 * ``upload_bulk300_preview_page``: rendering the preview page of that file.
 
 Wall time is the median of three runs, each on a fresh quarter, without tracing; peak
@@ -37,7 +37,7 @@ PASSWORD = "bench-password-1"
 
 def _values(rng: random.Random, kindergarten: bool) -> dict[str, object]:
     """A consistent set of one organization's numbers (no validation error)."""
-    from portal.reports.catalogue import FORMS, TYPES
+    from portal.catalogue.standard import FORMS, TYPES
 
     staff = rng.randint(20, 90)
     young = max(1, staff // 6)

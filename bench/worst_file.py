@@ -2,7 +2,7 @@
 
 Builds the most expensive files that fit under the upload limit (20 MB) - each one just
 within every limit of :mod:`portal.tabular`, or pushing one limit as far as it goes - and
-reads each with :func:`portal.reports.excel.read_grid` in a fresh subprocess, so that one
+reads each with :func:`portal.report_files.workbooks.read_grid` in a fresh subprocess, so that one
 file's memory does not hide another's. For each file: the wall time (median of three reads,
 untraced; its CPU time too) and the extra memory, the larger of the peak of Python allocations (tracemalloc,
 which also sees expat's and zlib's buffers) and the growth of the process's maximum
@@ -116,7 +116,7 @@ def measure(path: str) -> dict:
     sys.path.insert(0, str(ROOT))
     from portal import create_app
     from portal.config import TestConfig
-    from portal.reports import excel
+    from portal.report_files import workbooks as excel
     from portal.tabular import FileRejected
 
     app = create_app(TestConfig)

@@ -6,7 +6,8 @@ import csv
 import io
 
 from flask import Response
-from flask_babel import format_datetime, gettext as _
+from flask_babel import format_datetime
+from flask_babel import gettext as _
 
 from dashboards.charts import Chart, Column, Numbers
 from portal.clock import utcnow

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from portal import rules
-from portal.reports.models import Indicator, Unit
+from portal.catalogue.models import Indicator, Unit
 
 # Means of percentages and scores are weighted by the people they describe.
 MEAN_WEIGHTS = {"satisfaction_mentors": "mentors"}

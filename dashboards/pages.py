@@ -16,7 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from flask import request
-from flask_babel import get_locale, gettext as _, lazy_gettext as _l
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from dashboards import queries
 from dashboards.charts import Chart, Column, Numbers

@@ -18,9 +18,9 @@ import sqlalchemy as sa
 
 from dashboards.metrics import Aggregate, Metric, Metrics, build_metrics
 from portal import rules
+from portal.catalogue.models import Indicator, section_label
 from portal.extensions import db
-from portal.reports.models import (Indicator, Period, Report, ReportState, ReportValue,
-                                   section_label)
+from portal.reports.models import Period, Report, ReportState, ReportValue
 from tenants.models import Municipality, Organization, OrganizationType, Subordination
 from tenants.scoping import Action, Scope, scoped_select
 

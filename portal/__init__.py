@@ -50,12 +50,11 @@ def _fill_defaults(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
+    # Import every model so that Alembic and the mapper registry see the whole schema.
+    import portal.models  # noqa: F401
     from portal.auth import gate
     from portal.i18n import select_locale
     from tenants import scoping
-
-    # Import every model so that Alembic and the mapper registry see the whole schema.
-    import portal.models  # noqa: F401
 
     db.init_app(app)
     with app.app_context():
@@ -77,11 +76,13 @@ def _register_blueprints(app: Flask) -> None:
     from dashboards.blueprint import bp as dashboards_bp
     from portal.admin.blueprint import bp as admin_bp
     from portal.auth.blueprint import bp as auth_bp
+    from portal.catalogue.blueprint import bp as catalogue_bp
     from portal.documents.blueprint import bp as documents_bp
     from portal.home.blueprint import bp as home_bp
+    from portal.report_files.blueprint import bp as report_files_bp
     from portal.reports.blueprint import bp as reports_bp
-    from portal.reports.upload_blueprint import bp as report_files_bp
     from portal.roadmaps.blueprint import bp as roadmaps_bp
+    from portal.status.blueprint import bp as status_bp
     from tenants.blueprint import bp as tenants_bp
 
     app.register_blueprint(auth_bp)
@@ -90,6 +91,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(reports_bp)
     app.register_blueprint(report_files_bp)
+    app.register_blueprint(status_bp)
+    app.register_blueprint(catalogue_bp)
     app.register_blueprint(documents_bp)
     app.register_blueprint(roadmaps_bp)
     app.register_blueprint(dashboards_bp)

@@ -36,9 +36,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from portal.extensions import db
+from portal.files import private_file
+
 # Refusals live apart from the database layer so pure code (the file parser) can raise them.
 from portal.refusals import Refusal, request_refused  # noqa: F401 - re-exported
-from portal.files import private_file
 
 
 class StartupQueryError(RuntimeError):

@@ -25,8 +25,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from portal import clock
+from portal.catalogue.models import Indicator
 from portal.extensions import db
-from portal.reports.models import Indicator, Period, ReportState
+from portal.reports.models import Period, ReportState
 from portal.roadmaps.models import ExecutionStatus
 from tenants.models import Municipality, OrganizationType
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from portal.clock import check_timezone, utcnow
 from portal.database import Refusal

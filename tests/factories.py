@@ -7,8 +7,7 @@ import itertools
 from portal.auth import operations as accounts
 from portal.auth.models import User
 from portal.extensions import db
-from tenants.models import (Municipality, Organization, OrganizationType, Region, Role,
-                            Subordination)
+from tenants.models import Municipality, Organization, OrganizationType, Region, Role, Subordination
 
 _counter = itertools.count(1)
 

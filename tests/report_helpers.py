@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from portal.catalogue.standard import FORMS, TYPES
 from portal.reports.operations import open_period
-from portal.reports.catalogue import FORMS, TYPES
 
 GOOD_VALUES = {
     "staff_total": "60", "young_specialists": "8", "mentors": "7", "mentees": "9",

@@ -5,10 +5,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from portal.auth.models import User
+from portal.catalogue.models import Indicator
 from portal.demo import DEMO_PASSWORD
-from portal.extensions import db
-from portal.reports.models import Indicator, Period, Report, ReportState, ReportValue
 from portal.demo.synthetic import build_region
+from portal.extensions import db
+from portal.reports.models import Period, Report, ReportState, ReportValue
 from tenants.models import Municipality, Organization, Subordination
 
 

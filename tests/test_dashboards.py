@@ -15,9 +15,10 @@ import sqlalchemy as sa
 from flask_login import login_user
 
 from dashboards import views
+from portal.catalogue.models import Indicator
 from portal.extensions import db
 from portal.reports import operations
-from portal.reports.models import Indicator, Report, ReportState, ReportValue
+from portal.reports.models import Report, ReportState, ReportValue
 from tenants.models import OrganizationType, Role, Subordination
 
 A, S = ReportState.ACCEPTED, ReportState.SUBMITTED

@@ -14,10 +14,17 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from portal.extensions import db
-from tenants.models import (Municipality, Organization, OrganizationType, Region, Role,
-                            RoleAssignment, Subordination)
 from portal.auth.models import User
+from portal.extensions import db
+from tenants.models import (
+    Municipality,
+    Organization,
+    OrganizationType,
+    Region,
+    Role,
+    RoleAssignment,
+    Subordination,
+)
 
 # Feature packages add their own tenant-owned objects: a module tests/isolation_<feature>.py
 # defines BUILDERS = {"<url argument>": build(factory, organization) -> object owned by it}.
@@ -29,7 +36,7 @@ for _module in sorted(Path(__file__).parent.glob("isolation_*.py")):
 ORGANIZATIONS = ["org_a", "college_a", "org_a2", "org_b", "college_b"]
 
 def _any_indicator_id() -> int:
-    from portal.reports.models import Indicator
+    from portal.catalogue.models import Indicator
 
     return db.session.scalars(sa.select(Indicator.id).order_by(Indicator.id.desc())).first()
 

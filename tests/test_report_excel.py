@@ -11,7 +11,9 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from portal import tabular
-from portal.reports import excel, file_format
+from portal.catalogue import queries as catalogue_queries
+from portal.report_files import file_format
+from portal.report_files import workbooks as excel
 from portal.tabular import FileRejected, Formula
 
 
@@ -82,12 +84,11 @@ def test_archives_that_are_not_workbooks(app):
 
 def test_exports_never_write_formulas(app, factory):
     """A value typed as «=HYPERLINK(...)» stays text in the exported file."""
-    from portal.reports import queries
     from portal.reports.operations import open_period
 
     org = factory.organization(name="=cmd|' /C calc'!A0")
     period = open_period(org.municipality.region, 2026, 3)
-    indicators = queries.indicators_for(org.type)
+    indicators = catalogue_queries.indicators_for(org.type)
     with app.test_request_context():
         data = excel.report_template(org, period, indicators,
                                      {"staff_total": ("=1+1", None)}, {})
@@ -104,12 +105,11 @@ def test_exports_never_write_formulas(app, factory):
 
 
 def test_bulk_template_validates_by_column(app, factory):
-    from portal.reports import queries
     from portal.reports.operations import open_period
 
     org = factory.organization()
     period = open_period(org.municipality.region, 2026, 3)
-    indicators = queries.indicators_for(org.type)
+    indicators = catalogue_queries.indicators_for(org.type)
     with app.test_request_context():
         data = excel.bulk_template(org.municipality, period, [org], indicators, {}, {})
     workbook = load_workbook(io.BytesIO(data))

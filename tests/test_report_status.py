@@ -6,9 +6,12 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from portal.catalogue import queries as catalogue_queries
+from portal.catalogue.models import Indicator
 from portal.extensions import db
 from portal.reports import operations, queries
-from portal.reports.models import Indicator, Period, Report, ReportState
+from portal.reports.models import Period, Report, ReportState
+from portal.status import queries as status_queries
 from tenants.models import OrganizationType, Role
 from tenants.scoping import Scope
 from tests.report_helpers import setup_region
@@ -34,8 +37,8 @@ def test_status_counts_and_rates_exclude_closed_organizations(client, factory):
     client.login(factory.user(Role.MUNICIPAL, municipality))
     page = client.get(f"/municipalities/{municipality.id}/periods/{period.id}/status")
     html = page.get_data(as_text=True)
-    rows = queries.status_rows(period, municipality=municipality, scope=Scope.system())
-    summary = queries.summarize(rows, period)
+    rows = status_queries.status_rows(period, municipality=municipality, scope=Scope.system())
+    summary = status_queries.summarize(rows, period)
     assert (summary.expected, summary.submitted, summary.on_time, summary.accepted) == (3, 2, 1, 1)
     assert round(summary.completeness, 1) == 66.7 and round(summary.timeliness, 1) == 33.3
     assert 'data-count="expected">3<' in html and "Закрытая школа" not in html
@@ -108,11 +111,11 @@ def test_retired_indicator_leaves_new_forms_but_keeps_history(client, factory):
                                     "section": "participants", "applies_to": ["school"]},
                      token_from="/catalogue")
     added = db.session.scalars(sa.select(Indicator).filter_by(code="mentors_online")).one()
-    assert added in queries.indicators_for(OrganizationType.SCHOOL)
-    assert added not in queries.indicators_for(OrganizationType.COLLEGE)
+    assert added in catalogue_queries.indicators_for(OrganizationType.SCHOOL)
+    assert added not in catalogue_queries.indicators_for(OrganizationType.COLLEGE)
     client.post_form(f"/catalogue/{added.id}/retire", token_from="/catalogue")
-    assert added not in queries.indicators_for(OrganizationType.SCHOOL)
-    assert added in queries.indicators_for(OrganizationType.SCHOOL, include_retired=True)
+    assert added not in catalogue_queries.indicators_for(OrganizationType.SCHOOL)
+    assert added in catalogue_queries.indicators_for(OrganizationType.SCHOOL, include_retired=True)
 
 
 def test_curators_cannot_change_the_catalogue(client, factory):

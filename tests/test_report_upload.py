@@ -8,13 +8,21 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from portal.catalogue import operations as catalogue_operations
+from portal.catalogue import queries as catalogue_queries
 from portal.extensions import db
 from portal.reports import operations, queries
 from portal.reports.models import AuditEntry, ReportState
 from tenants.models import Role
 from tests.report_helpers import GOOD_VALUES
-from tests.upload_helpers import (fill_bulk, fill_workbook, get_bytes, make_world, post_file,
-                                  snapshot)
+from tests.upload_helpers import (
+    fill_bulk,
+    fill_workbook,
+    get_bytes,
+    make_world,
+    post_file,
+    snapshot,
+)
 
 
 @pytest.fixture
@@ -94,11 +102,11 @@ def test_template_has_headers_codes_validation_previous_and_metadata(client, wor
 
 
 def test_template_lists_only_indicators_of_the_type_and_not_retired(client, world, factory):
-    from portal.reports.models import Indicator
+    from portal.catalogue.models import Indicator
 
     kg_curator = factory.user(Role.CURATOR, world.kindergarten)
     retired = db.session.scalars(sa.select(Indicator).filter_by(code="joint_projects")).one()
-    operations.retire_indicator(retired)
+    catalogue_operations.retire_indicator(retired)
     client.login(kg_curator)
     workbook = load_workbook(io.BytesIO(get_bytes(client, _urls(world, world.kindergarten)["template"])))
     try:
@@ -107,7 +115,7 @@ def test_template_lists_only_indicators_of_the_type_and_not_retired(client, worl
         workbook.close()
     assert "students_contest_participants" not in codes  # not for kindergartens
     assert "joint_projects" not in codes and "staff_total" in codes
-    assert codes == [i.code for i in queries.indicators_for(world.kindergarten.type)]
+    assert codes == [i.code for i in catalogue_queries.indicators_for(world.kindergarten.type)]
 
 
 def test_parse_errors_block_saving_and_change_nothing(client, world):
@@ -175,7 +183,7 @@ def test_preview_is_bound_to_its_user(client, world, factory):
 
 
 def test_old_previews_expire(client, world, app, monkeypatch):
-    from portal.reports import upload_store
+    from portal.report_files import store as upload_store
 
     client.login(world.curator)
     response = _upload(client, world, b"code;value\nstaff_total;5\n", "r.csv")

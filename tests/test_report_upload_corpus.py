@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from portal import tabular
+from portal.catalogue import queries as catalogue_queries
 from portal.reports import operations, queries
 from portal.reports.models import Period
 from tenants.models import OrganizationType, Role, Subordination
@@ -211,7 +212,7 @@ class Corpus:
 
     def rows(self) -> dict[str, int]:
         """The template row of each indicator of the school."""
-        return {i.code: 6 + n for n, i in enumerate(queries.indicators_for(self.school.type))}
+        return {i.code: 6 + n for n, i in enumerate(catalogue_queries.indicators_for(self.school.type))}
 
 
 @pytest.fixture

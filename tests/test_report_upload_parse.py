@@ -11,12 +11,20 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from portal.catalogue import queries as catalogue_queries
 from portal.extensions import db
-from portal.reports import operations, queries, upload_parse
+from portal.report_files import parse as upload_parse
+from portal.reports import operations, queries
 from portal.reports.models import AuditEntry, ReportState
 from portal.reports.values import parse_value
-from tests.upload_helpers import (fill_bulk, fill_workbook, get_bytes, make_world, post_file,
-                                  snapshot)
+from tests.upload_helpers import (
+    fill_bulk,
+    fill_workbook,
+    get_bytes,
+    make_world,
+    post_file,
+    snapshot,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,11 +34,11 @@ ROOT = Path(__file__).resolve().parent.parent
 PURE_RUN = r"""
 import json, sys, types
 root = sys.argv[1]
-for name in ("portal", "portal.reports"):
+for name in ("portal", "portal.report_files"):
     package = types.ModuleType(name)
     package.__path__ = [root + "/" + name.replace(".", "/")]
     sys.modules[name] = package
-from portal.reports import upload_parse as p
+from portal.report_files import parse as p
 
 catalogue = [p.IndicatorSpec("staff_total", frozenset({"school"})),
              p.IndicatorSpec("mentors", frozenset({"school"}), retired=True),
@@ -75,10 +83,10 @@ def test_the_parser_module_imports_neither_flask_nor_the_database():
     imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     imported |= {a.name for node in ast.walk(tree) if isinstance(node, ast.Import)
                  for a in node.names}
-    assert imported <= {"__future__", "re", "dataclasses", "typing", "portal.reports",
+    assert imported <= {"__future__", "re", "dataclasses", "typing", "portal.report_files",
                         "portal.tabular"}, imported
     assert [a.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-            and node.module == "portal.reports" for a in node.names] == ["file_format"]
+            and node.module == "portal.report_files" for a in node.names] == ["file_format"]
 
 
 # -- one write path -------------------------------------------------------------------------
@@ -143,7 +151,7 @@ def _parsed(indicators, cells):
 def test_a_batch_is_checked_whole_before_anything_is_written(factory):
     world = make_world(factory)
     reports = operations.ensure_reports([world.school, world.kindergarten], world.period)
-    indicators = queries.all_indicators()
+    indicators = catalogue_queries.all_indicators()
     updates = [operations.ValuesUpdate(report, _parsed(indicators, {"staff_total": "30"}))
                for report in reports.values()]
     stale = updates[:1] + [operations.ValuesUpdate(updates[1].report, updates[1].values,
@@ -162,7 +170,7 @@ def test_a_batch_is_checked_whole_before_anything_is_written(factory):
 
 def test_a_batch_takes_as_many_statements_for_30_reports_as_for_3(factory, count_queries):
     world = make_world(factory)
-    indicators = queries.all_indicators()
+    indicators = catalogue_queries.all_indicators()
 
     def save(orgs, cells: dict[str, str]) -> int:
         with count_queries() as seen:

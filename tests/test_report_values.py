@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from portal.catalogue import queries as catalogue_queries
 from portal.reports import operations, queries
 from portal.reports.values import normalize_raw, parse_number, parse_value, visible
 from portal.tabular import Percent
@@ -18,7 +19,7 @@ AMBIGUOUS = ("«{raw}» читается неоднозначно: точка и
 
 @pytest.fixture
 def catalogue(database):
-    return {i.code: i for i in queries.indicators_for(OrganizationType.SCHOOL)}
+    return {i.code: i for i in catalogue_queries.indicators_for(OrganizationType.SCHOOL)}
 
 
 @pytest.mark.parametrize("code,raw,expected", [

@@ -8,12 +8,12 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
+from bench.presence import populate
 from portal import clock
 from portal.documents import operations as documents
 from portal.documents.models import DocumentKind
 from portal.extensions import db
 from portal.reports.operations import ensure_report, open_period
-from bench.presence import populate
 from portal.roadmaps import operations
 from portal.roadmaps.models import EventExecution, ExecutionStatus
 from portal.roadmaps.template import STANDARD_EVENTS

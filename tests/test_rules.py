@@ -18,11 +18,12 @@ import sqlalchemy as sa
 from dashboards import queries as dashboard_queries
 from portal import clock, rules
 from portal.auth import operations as accounts
+from portal.catalogue.models import Indicator
 from portal.extensions import db
-from portal.reports import queries
-from portal.reports.models import Indicator, Period, Report, ReportState, ReportValue
+from portal.reports.models import Period, Report, ReportState, ReportValue
 from portal.reports.operations import open_period
 from portal.roadmaps.models import ExecutionStatus
+from portal.status import queries as status_queries
 from tenants import operations as registry
 from tenants.models import Organization, OrganizationType, Role
 from tenants.scoping import Scope
@@ -93,8 +94,8 @@ def test_first_submission_at_the_deadline_boundary(land, factory, hour, minute, 
     assert rules.on_time(report.state, report.first_submitted_at, reporting.ends_at) is on_time
     assert rules.late(report.state, report.first_submitted_at, reporting.ends_at,
                       later) is (not on_time)
-    rows = queries.status_rows(period, municipality=land["municipality"], scope=Scope.system())
-    assert queries.summarize(rows, period).on_time == int(on_time)
+    rows = status_queries.status_rows(period, municipality=land["municipality"], scope=Scope.system())
+    assert status_queries.summarize(rows, period).on_time == int(on_time)
     assert rows[0].submitted_late(reporting) is (not on_time)
     # SQL: the dashboards' statement and a direct SELECT.
     frame = _dashboard_status(land, reporting)
@@ -209,8 +210,8 @@ def test_only_a_report_out_of_the_draft_counts_as_submitted(land, factory, state
     assert rules.submitted(report.state) is counted
     assert db.session.scalar(sa.select(rules.submitted(Report.state))
                              .where(Report.id == report.id)) is counted
-    rows = queries.status_rows(period, municipality=land["municipality"], scope=Scope.system())
-    summary = queries.summarize(rows, period)
+    rows = status_queries.status_rows(period, municipality=land["municipality"], scope=Scope.system())
+    summary = status_queries.summarize(rows, period)
     reporting = rules.reporting(period)
     totals = _dashboard_status(land, reporting, ()).iloc[0]
     assert (summary.expected, summary.submitted) == (2, int(counted))
@@ -256,7 +257,7 @@ def test_closed_organizations_are_expected_only_if_they_closed_after_the_deadlin
         db.session.flush()
     wanted = closure in ("open", "closed as the deadline ended", "closed after the deadline")
     assert rules.expected(org, reporting) is wanted
-    rows = queries.status_rows(period, municipality=land["municipality"], scope=Scope.system())
+    rows = status_queries.status_rows(period, municipality=land["municipality"], scope=Scope.system())
     assert [r.organization.id for r in rows] == ([org.id] if wanted else [])
     assert _dashboard_status(land, reporting, ())["expected"].sum() == int(wanted)
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from portal.catalogue.models import Indicator
 from portal.extensions import db
-from portal.reports.models import Indicator
 from tenants.models import Role
 from tests.report_helpers import setup_region
 

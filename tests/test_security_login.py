@@ -12,8 +12,8 @@ from portal.auth import operations, passwords
 from portal.auth.models import User
 from portal.auth.tokens import make_token
 from portal.demo import ACCOUNTS, DEMO_PASSWORD
-from portal.extensions import db
 from portal.demo.synthetic import SCALE_LOGINS
+from portal.extensions import db
 from tenants.models import Role
 
 ERRORS = re.compile(r'<div class="invalid-feedback d-block">([^<]*)</div>')

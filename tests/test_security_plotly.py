@@ -15,9 +15,10 @@ import sqlalchemy as sa
 
 from dashboards import figures
 from dashboards.figures import Reference, Style
+from portal.catalogue.models import Indicator
 from portal.extensions import db
 from portal.reports import operations
-from portal.reports.models import Indicator, ReportState
+from portal.reports.models import ReportState
 from tenants.models import Role
 from tests.test_dashboards import put
 

@@ -16,7 +16,7 @@ from portal import create_app
 from portal.config import TestConfig
 from portal.documents import storage
 from portal.extensions import db
-from portal.reports import upload_store
+from portal.report_files import store as upload_store
 from tenants.models import Role
 from tests.report_helpers import setup_region
 

@@ -16,7 +16,7 @@ from datetime import datetime, time
 import pytest
 
 from portal import tabular
-from portal.reports import file_format
+from portal.report_files import file_format
 from portal.tabular import FileRejected, Formula, Percent, read_grid
 from portal.tabular_sheet import DATE, GENERAL, PERCENT, PERCENT_SIGN, format_kind
 from tests.data import hostile_uploads as h

@@ -24,11 +24,12 @@ from werkzeug.exceptions import NotFound
 
 from portal import create_app
 from portal.auth.operations import assign_role
+from portal.catalogue.models import Indicator
 from portal.config import TestConfig
 from portal.documents import operations as documents
 from portal.documents.models import DocumentKind
 from portal.extensions import db
-from portal.reports.models import Indicator, Report, ReportState
+from portal.reports.models import Report, ReportState
 from portal.reports.operations import open_period
 from portal.roadmaps import operations as roadmaps
 from tenants import scoping

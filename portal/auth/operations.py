@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import cache
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.auth import passwords

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from portal import clock
 from portal.auth import operations as accounts
 from portal.auth.models import User
-from portal import clock
 from portal.demo.reports import load_reports
 from portal.demo.roadmaps import load_documents_and_roadmaps
 from portal.extensions import db

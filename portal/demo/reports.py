@@ -8,10 +8,11 @@ from datetime import datetime, time, timedelta
 import sqlalchemy as sa
 
 from portal.auth.models import User
+from portal.catalogue.models import Indicator
+from portal.catalogue.standard import FORMS, TYPES
 from portal.extensions import db
 from portal.reports import operations
-from portal.reports.catalogue import FORMS, TYPES
-from portal.reports.models import AuditEntry, Indicator, Report, ReportState, ReportValue
+from portal.reports.models import AuditEntry, Report, ReportState, ReportValue
 from portal.reports.periods import previous_quarter, quarter_of
 from tenants.models import Organization, OrganizationType, Region, Role
 

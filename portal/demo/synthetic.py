@@ -16,9 +16,11 @@ import numpy as np
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from portal.catalogue.models import Indicator
+from portal.catalogue.standard import FORMS
+from portal.catalogue.standard import TYPES as PAIR_TYPES
 from portal.extensions import db
-from portal.reports.catalogue import FORMS, TYPES as PAIR_TYPES
-from portal.reports.models import Indicator, Period, Report, ReportState, ReportValue
+from portal.reports.models import Period, Report, ReportState, ReportValue
 from portal.reports.periods import default_deadline, default_opening, previous_quarter
 from tenants.models import Municipality, Organization, OrganizationType, Region, Subordination
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import render_template
 from flask_login import current_user
 
+from portal.admin.queries import registry_totals
+from portal.reports import queries as report_queries
 from tenants import queries
 from tenants.models import OrganizationType
 from tenants.scoping import current_scope
-from portal.admin.queries import registry_totals
-from portal.reports import queries as report_queries
 
 
 def _latest_periods(regions, municipalities) -> dict[int, object]:

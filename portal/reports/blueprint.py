@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from portal.reports import admin_views, status_views, views
+from portal.reports import period_views, views
 
 bp = Blueprint("reports", __name__, template_folder="templates", static_folder="static",
                static_url_path="/reports-static")
@@ -15,16 +15,9 @@ bp.add_url_rule("/reports/<int:report_id>/return", "return_report", views.return
                 methods=["POST"])
 bp.add_url_rule("/reports/<int:report_id>/reopen", "reopen", views.reopen, methods=["POST"])
 bp.add_url_rule("/reports/<int:report_id>/history", "history", views.history)
-bp.add_url_rule("/municipalities/<int:municipality_id>/periods/<int:period_id>/status",
-                "municipal_status", status_views.municipal_status)
-bp.add_url_rule("/regions/<int:region_id>/periods/<int:period_id>/status", "regional_status",
-                status_views.regional_status)
-bp.add_url_rule("/regions/<int:region_id>/periods", "periods", admin_views.periods,
+bp.add_url_rule("/regions/<int:region_id>/periods", "periods", period_views.periods,
                 methods=["GET", "POST"])
 bp.add_url_rule("/regions/<int:region_id>/head-confirmation", "toggle_confirmation",
-                admin_views.toggle_confirmation, methods=["POST"])
-bp.add_url_rule("/periods/<int:period_id>/toggle", "toggle_period", admin_views.toggle_period,
-                methods=["POST"])
-bp.add_url_rule("/catalogue", "catalogue", admin_views.catalogue, methods=["GET", "POST"])
-bp.add_url_rule("/catalogue/<int:indicator_id>/retire", "retire", admin_views.retire,
+                period_views.toggle_confirmation, methods=["POST"])
+bp.add_url_rule("/periods/<int:period_id>/toggle", "toggle_period", period_views.toggle_period,
                 methods=["POST"])

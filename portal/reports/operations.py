@@ -13,12 +13,20 @@ from typing import Any, Iterable, Mapping, Sequence
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from portal.catalogue import queries as catalogue_queries
+from portal.catalogue.models import Indicator
 from portal.clock import utcnow
 from portal.database import Refusal
 from portal.extensions import db
 from portal.reports import queries
-from portal.reports.models import (EDITABLE_STATES, AuditEntry, Indicator, Period, Report,
-                                   ReportState, ReportValue, Unit)
+from portal.reports.models import (
+    EDITABLE_STATES,
+    AuditEntry,
+    Period,
+    Report,
+    ReportState,
+    ReportValue,
+)
 from portal.reports.periods import default_deadline, default_opening
 from portal.reports.validation import Outcome, check
 from portal.reports.values import Parsed, parse_value
@@ -119,7 +127,7 @@ def save_values(report: Report, cells: Mapping[str, Any], *, user: Any, source: 
 
     Raises :class:`ConflictError` when ``expected_version`` is stale.
     """
-    indicators = queries.indicators_for(report.organization.type)
+    indicators = catalogue_queries.indicators_for(report.organization.type)
     save_values_many([ValuesUpdate(report, parse_cells(indicators, cells), expected_version,
                                    comment, explanations)], indicators, user=user, source=source)
     return validate(report, indicators)
@@ -294,12 +302,12 @@ class _Rows:
 def validate(report: Report, indicators: list[Indicator] | None = None, *,
              for_submission: bool = False) -> Outcome:
     """Run the checks over the stored values of a report."""
-    indicators = indicators or queries.indicators_for(report.organization.type)
+    indicators = indicators or catalogue_queries.indicators_for(report.organization.type)
     by_id = {i.id: i for i in indicators}
     parsed = {by_id[v.indicator_id].code: parse_value(by_id[v.indicator_id], v.raw)
               for v in report.values if v.indicator_id in by_id}
     previous = queries.previous_values(report.organization, report.period)
-    return check(indicators, parsed, queries.active_rules(), previous,
+    return check(indicators, parsed, catalogue_queries.active_rules(), previous,
                  for_submission=for_submission, explanations=report.explanations or {})
 
 
@@ -405,25 +413,4 @@ def close_period(period: Period) -> None:
 def set_head_confirmation(region: Region, required: bool) -> None:
     """Switch the region's rule that the head confirms a report before it is reviewed."""
     region.requires_head_confirmation = required
-    db.session.flush()
-
-
-def add_indicator(*, code: str, label_ru: str, label_en: str, unit: Unit, section: str,
-                  applies_to: list[str]) -> Indicator:
-    """Add an indicator at the end of the catalogue; codes stay unique."""
-    if db.session.scalar(sa.select(Indicator.id).filter_by(code=code)) is not None:
-        raise ReportError(_("An indicator with this code already exists."))
-    low, high = {Unit.COUNT: (0, None), Unit.PERCENT: (0, 100), Unit.SCORE: (1, 10)}[unit]
-    last = db.session.scalar(sa.select(sa.func.max(Indicator.position))) or 0
-    indicator = Indicator(code=code, label_ru=label_ru, label_en=label_en, unit=unit,
-                          section=section, applies_to=applies_to, type_labels={},
-                          position=last + 10, min_value=low, max_value=high)
-    db.session.add(indicator)
-    db.session.flush()
-    return indicator
-
-
-def retire_indicator(indicator: Indicator) -> None:
-    """Retire: history stays, new forms no longer show the indicator."""
-    indicator.retired_at = indicator.retired_at or utcnow()
     db.session.flush()

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 
-from portal.reports.models import Indicator, RuleKind, Severity, Unit, ValidationRule
+from portal.catalogue.models import Indicator, RuleKind, Severity, Unit, ValidationRule
 from portal.reports.values import Parsed
 
 JUMP_MIN_ABSOLUTE = Decimal(5)  # small counts jump by nature: 1 → 3 is not suspicious

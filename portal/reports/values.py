@@ -24,7 +24,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from portal.reports.models import Indicator, Unit
+from portal.catalogue.models import Indicator, Unit
 from portal.tabular import normalize_raw, visible  # noqa: F401 - visible is part of the API
 
 _NUMBER = re.compile(r"^[+-]?\d+([.,]\d+)?$")

@@ -7,11 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth.gate import local_path
+from portal.catalogue import queries as catalogue_queries
+from portal.catalogue.models import UNIT_LABELS, section_label
 from portal.reports import operations, queries
 from portal.reports.forms import CommentForm
-from portal.reports.models import UNIT_LABELS, Period, Report, ReportState, section_label
-from portal.reports.values import parse_number
+from portal.reports.models import Period, Report, ReportState
 from portal.reports.validation import Outcome
+from portal.reports.values import parse_number
 from portal.rules import DERIVED
 from tenants.models import Organization
 from tenants.scoping import Action, allows, require
@@ -85,7 +87,7 @@ def _save_or_submit(organization, period, typed) -> Outcome | None:
 
 
 def _form_context(organization, period, report, outcome, typed) -> dict:
-    indicators = queries.indicators_for(organization.type)
+    indicators = catalogue_queries.indicators_for(organization.type)
     stored = {code: v.raw for code, v in queries.values_of(report).items()}
     values = {**stored, **(typed or {})}
     sections: dict[str, list] = {}

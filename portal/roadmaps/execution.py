@@ -23,8 +23,13 @@ from portal.extensions import db
 from portal.reports.models import Report, ReportState
 from portal.reports.operations import audit
 from portal.roadmaps import queries
-from portal.roadmaps.models import (CLOSED_STATUSES, EventExecution, ExecutionStatus, Roadmap,
-                                    RoadmapEvent)
+from portal.roadmaps.models import (
+    CLOSED_STATUSES,
+    EventExecution,
+    ExecutionStatus,
+    Roadmap,
+    RoadmapEvent,
+)
 from tenants.scoping import scoped_select
 
 NOTE_MAX, ORDER_MAX = 5000, 255

@@ -10,8 +10,13 @@ from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.reports.models import Period, Report
-from portal.roadmaps.models import (CLOSED_STATUSES, EventExecution, ExecutionStatus, Roadmap,
-                                    RoadmapEvent)
+from portal.roadmaps.models import (
+    CLOSED_STATUSES,
+    EventExecution,
+    ExecutionStatus,
+    Roadmap,
+    RoadmapEvent,
+)
 from tenants.models import Organization
 from tenants.scoping import scoped_select
 

@@ -30,9 +30,10 @@ sys.path.insert(0, str(ROOT))
 from openpyxl import Workbook, load_workbook  # noqa: E402
 
 import portal.models  # noqa: E402,F401  (every model, so the mappers configure)
-from portal.reports import excel  # noqa: E402
-from portal.reports.catalogue import indicator_rows  # noqa: E402
-from portal.reports.models import Indicator, Period  # noqa: E402
+from portal.catalogue.models import Indicator
+from portal.catalogue.standard import indicator_rows  # noqa: E402
+from portal.report_files import workbooks as excel
+from portal.reports.models import Period
 from tenants.models import Municipality, Organization, OrganizationType  # noqa: E402
 from tests.data import hostile_uploads  # noqa: E402
 

@@ -1,7 +1,7 @@
 """What the report files look like: sheets, headers, metadata, the names accepted on upload.
 
-Shared by the writer of templates and exports (:mod:`portal.reports.excel`) and the pure
-reader of uploads (:mod:`portal.reports.upload_parse`); nothing here needs the database.
+Shared by the writer of templates and exports (:mod:`portal.report_files.workbooks`) and the pure
+reader of uploads (:mod:`portal.report_files.parse`); nothing here needs the database.
 """
 
 from __future__ import annotations

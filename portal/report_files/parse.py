@@ -4,7 +4,7 @@ Pure: the file's bytes and plain data in — the catalogue as :class:`IndicatorS
 organization or municipality and the quarter the file must be for, the organizations the
 user may report for — plain data out. No database, no request, no translation: problems
 and rejections are keys with parameters, worded in the user's language when shown.
-:mod:`portal.reports.upload` looks up what is passed in and compares the result with the
+:mod:`portal.report_files.upload` looks up what is passed in and compares the result with the
 stored values.
 """
 
@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from portal.reports import file_format as fmt
+from portal.report_files import file_format as fmt
 from portal.tabular import Formula, Grid, as_date, find_header, normalize_header, normalize_raw
 
 KIND_REPORT, KIND_BULK = "report", "bulk"

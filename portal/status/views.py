@@ -7,9 +7,10 @@ from flask_babel import gettext as _
 
 from portal import rules
 from portal.clock import utcnow
-from portal.reports import queries
+from portal.reports import queries as report_queries
 from portal.reports.forms import CommentForm
 from portal.reports.models import Period
+from portal.status import queries
 from tenants.models import Municipality, OrganizationType, Region
 
 STATUS_FILTERS = ["not_started", "draft", "awaiting_head", "submitted", "late", "accepted",
@@ -32,7 +33,7 @@ def _render(template: str, period: Period, reporting: rules.Reporting, rows, **c
         reviewable=queries.reviewable_ids(shown), reporting=reporting,
         now=now, types=list(OrganizationType), selected_type=_org_type(),
         statuses=STATUS_FILTERS, selected_status=wanted, comment_form=CommentForm(),
-        periods=queries.periods_of(period.region_id), **context)
+        periods=report_queries.periods_of(period.region_id), **context)
 
 
 def municipal_status(municipality: Municipality, period: Period):
@@ -48,7 +49,7 @@ def municipal_status(municipality: Municipality, period: Period):
                   "label": _("Upload a municipal file")},
                  {"url": url_for("report_files.bulk_template", **ids),
                   "label": _("Municipal XLSX template")}] + links
-    return _render("reports/status.html", period, reporting, rows, municipality=municipality,
+    return _render("status/status.html", period, reporting, rows, municipality=municipality,
                    file_links=links)
 
 
@@ -63,6 +64,6 @@ def regional_status(region: Region, period: Period):
     summaries = [(rows[0].organization.municipality, queries.summarize(rows, reporting))
                  for rows in by_municipality.values()]
     regional_rows = [r for r in all_rows if r.organization.subordination.value == "regional"]
-    return _render("reports/status_region.html", period, reporting, regional_rows,
+    return _render("status/status_region.html", period, reporting, regional_rows,
                    region=region, municipal_summaries=summaries,
                    total=queries.summarize(all_rows, reporting))

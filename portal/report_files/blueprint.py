@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from portal.reports import upload_views as views
+from portal.report_files import views
 
 bp = Blueprint("report_files", __name__, template_folder="templates")
 

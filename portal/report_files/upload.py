@@ -20,16 +20,26 @@ from decimal import Decimal
 from typing import Any, BinaryIO
 
 import sqlalchemy as sa
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from portal.catalogue import queries as catalogue_queries
+from portal.catalogue.models import Indicator
 from portal.extensions import db
+from portal.report_files.messages import PROBLEMS, RowProblem, rejection, structural
+from portal.report_files.parse import (  # noqa: F401
+    KIND_BULK,
+    KIND_REPORT,
+    IndicatorSpec,
+    OrganizationSpec,
+    Quarter,
+    Rejected,
+    parse_bulk_file,
+    parse_report_file,
+)
+from portal.report_files.store import discard, load, store  # noqa: F401 - the API
 from portal.reports import operations, queries
-from portal.reports.models import Indicator, Period, Report, ReportState, ReportValue
-from portal.reports.upload_messages import PROBLEMS, RowProblem, rejection, structural
-from portal.reports.upload_parse import (KIND_BULK, KIND_REPORT, IndicatorSpec,  # noqa: F401
-                                         OrganizationSpec, Quarter, Rejected,
-                                         parse_bulk_file, parse_report_file)
-from portal.reports.upload_store import discard, load, store  # noqa: F401 - the API
+from portal.reports.models import Period, Report, ReportState, ReportValue
 from portal.reports.validation import Problem, check
 from portal.reports.values import Parsed, parse_value
 from portal.tabular import FileRejected
@@ -135,7 +145,7 @@ def read_upload(stream: BinaryIO) -> bytes:
 def catalogue_specs() -> list[IndicatorSpec]:
     """The catalogue as the parser needs it."""
     return [IndicatorSpec(i.code, frozenset(i.applies_to or ()), i.retired_at is not None)
-            for i in queries.all_indicators()]
+            for i in catalogue_queries.all_indicators()]
 
 
 def _spec(organization: Organization) -> OrganizationSpec:
@@ -234,10 +244,10 @@ def evaluate(payload: dict, period: Period, organizations: dict[int, Organizatio
                                 Report.organization_id.in_(org_ids or [-1])))}
     stored = queries.values_of_reports([r.id for r in reports.values()])
     previous = _previous_values(org_ids, period)
-    catalogue = {i.code: i for i in queries.all_indicators()}
+    catalogue = {i.code: i for i in catalogue_queries.all_indicators()}
     by_type: dict[OrganizationType, list[Indicator]] = {}
     labels_by_type: dict[OrganizationType, dict[str, str]] = {}
-    rules = queries.active_rules()
+    rules = catalogue_queries.active_rules()
     for entry in entries:
         org = organizations[entry["org"]]
         if org.type not in by_type:
@@ -334,7 +344,7 @@ def confirm_bulk(preview: Preview, period: Period, user: Any) -> tuple[int, int]
     updates = [operations.ValuesUpdate(reports[o.organization.id],
                                        {c.code: c.parsed for c in o.writes}) for o in items]
     try:
-        written = operations.save_values_many(updates, queries.all_indicators(), user=user,
+        written = operations.save_values_many(updates, catalogue_queries.all_indicators(), user=user,
                                               source=SOURCE_BULK)
     except operations.ConflictError:  # saved by somebody else since the preview was worked out
         raise operations.ConflictError(stale_message()) from None

@@ -1,6 +1,6 @@
 """What the parser's keys say: problems of a file's structure and why a file is refused.
 
-The parser (:mod:`portal.reports.upload_parse`) stores problems and rejections by key with
+The parser (:mod:`portal.report_files.parse`) stores problems and rejections by key with
 their parameters; they are worded here, in the user's language, each time they are shown.
 """
 
@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from portal.report_files.parse import Rejected
 from portal.reports.models import Period
-from portal.reports.upload_parse import Rejected
 from portal.tabular import FileRejected
 from tenants.models import OrganizationType
 

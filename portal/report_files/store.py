@@ -15,8 +15,8 @@ from pathlib import Path
 from flask import current_app
 
 from portal.files import private_folder, write_private
+from portal.report_files.parse import KIND_REPORT
 from portal.reports.models import Period
-from portal.reports.upload_parse import KIND_REPORT
 
 PREVIEW_MAX_AGE = 2 * 3600  # seconds a preview waits for its confirmation
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")

@@ -1,7 +1,7 @@
 """Report files: XLSX templates and exports with Russian headers, built with openpyxl.
 
-What the files look like (sheets, headers, metadata) is in :mod:`portal.reports.file_format`;
-uploads are read by the pure parser of :mod:`portal.reports.upload_parse`.
+What the files look like (sheets, headers, metadata) is in :mod:`portal.report_files.file_format`;
+uploads are read by the pure parser of :mod:`portal.report_files.parse`.
 """
 
 from __future__ import annotations
@@ -15,12 +15,23 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from portal.reports.catalogue import SECTIONS
-from portal.reports.file_format import (BULK_SHEET, EXPORT_SHEET, FORMAT_BULK, FORMAT_REPORT,
-                                        INSTRUCTIONS_SHEET, META_SHEET, ORG_HEADER,
-                                        ORG_NAME_HEADER, ORG_TYPE_HEADER, REPORT_HEADERS,
-                                        REPORT_SHEET, STATE_HEADER)
-from portal.reports.models import Indicator, Period, Unit
+from portal.catalogue.models import Indicator, Unit
+from portal.catalogue.standard import SECTIONS
+from portal.report_files.file_format import (
+    BULK_SHEET,
+    EXPORT_SHEET,
+    FORMAT_BULK,
+    FORMAT_REPORT,
+    INSTRUCTIONS_SHEET,
+    META_SHEET,
+    ORG_HEADER,
+    ORG_NAME_HEADER,
+    ORG_TYPE_HEADER,
+    REPORT_HEADERS,
+    REPORT_SHEET,
+    STATE_HEADER,
+)
+from portal.reports.models import Period
 from tenants.models import Municipality, Organization, OrganizationType
 
 # -- Russian names of the catalogue's units, types and states in the files --------------------

@@ -13,10 +13,13 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from portal import rules
+from portal.catalogue import queries as catalogue_queries
+from portal.catalogue.models import Indicator
 from portal.downloads import xlsx_response
 from portal.extensions import db
-from portal.reports import excel, operations, queries, upload
-from portal.reports.models import Indicator, Period, Report
+from portal.report_files import upload, workbooks
+from portal.reports import operations, queries
+from portal.reports.models import Period, Report
 from portal.tabular import FileRejected
 from tenants.models import Municipality, Organization
 from tenants.scoping import Action, allows, require, scoped_select
@@ -40,7 +43,7 @@ def report_url(organization: Organization, period: Period) -> str:
 
 def status_url(municipality: Municipality, period: Period) -> str:
     try:
-        return url_for("reports.municipal_status", municipality_id=municipality.id,
+        return url_for("status.municipal_status", municipality_id=municipality.id,
                        period_id=period.id)
     except BuildError:
         return url_for("tenants.municipality", municipality_id=municipality.id)
@@ -55,13 +58,13 @@ def _file_name(prefix: str, code: str, period: Period) -> str:
 def _report_workbook(organization: Organization, period: Period, *, export: bool) -> bytes:
     report = queries.report_for(organization, period)
     stored = queries.values_of(report)
-    indicators = queries.indicators_for(organization.type)
+    indicators = catalogue_queries.indicators_for(organization.type)
     if export:  # a past report keeps the values of indicators retired since
         known = {i.code for i in indicators}
-        indicators += [i for i in queries.indicators_for(organization.type, include_retired=True)
+        indicators += [i for i in catalogue_queries.indicators_for(organization.type, include_retired=True)
                        if i.code not in known and i.code in stored]
     current = {code: (v.raw, v.value) for code, v in stored.items()}
-    return excel.report_template(organization, period, indicators, current,
+    return workbooks.report_template(organization, period, indicators, current,
                                  queries.previous_values(organization, period),
                                  report.state.value if report else None)
 
@@ -83,7 +86,7 @@ def _upload_page(organization: Organization, period: Period, error: str | None =
     report = queries.report_for(organization, period)
     refusal = upload.refusal(report, period)
     return render_template(
-        "reports/upload.html", kind=upload.KIND_REPORT, organization=organization,
+        "report_files/upload.html", kind=upload.KIND_REPORT, organization=organization,
         period=period, report=report, error=error,
         refusal=_sentence(refusal) if refusal else None,
         can_upload=allows(Action.EDIT, organization) and not refusal,
@@ -132,7 +135,7 @@ def preview(organization: Organization, period: Period, token: str):
 
 def _render_preview(organization, period, token, result, error=None, status=200):
     return render_template(
-        "reports/upload_preview.html", organization=organization, period=period,
+        "report_files/upload_preview.html", organization=organization, period=period,
         preview=result, item=result.organizations[0] if result.organizations else None,
         token=token, error=error, stale_message=upload.stale_message(),
         back_url=report_url(organization, period),
@@ -169,7 +172,7 @@ def _reportable(municipality: Municipality) -> dict[str, Organization]:
 
 
 def _indicators_for_types(types, include: set[str] = frozenset()) -> list[Indicator]:
-    return [i for i in queries.all_indicators()
+    return [i for i in catalogue_queries.all_indicators()
             if (i.retired_at is None and any(i.applies(t) for t in types)) or i.code in include]
 
 
@@ -189,7 +192,7 @@ def bulk_template(municipality: Municipality, period: Period):
         abort(403)
     organizations = sorted((o for o in allowed.values() if o.is_active), key=lambda o: o.name)
     reports, values = _reports_and_values([o.id for o in organizations], period)
-    data = excel.bulk_template(
+    data = workbooks.bulk_template(
         municipality, period, organizations,
         _indicators_for_types({o.type for o in organizations}), values,
         {org_id: r.state.value for org_id, r in reports.items()})
@@ -199,7 +202,7 @@ def bulk_template(municipality: Municipality, period: Period):
 def _bulk_page(municipality: Municipality, period: Period, error: str | None = None,
                status: int = 200):
     return render_template(
-        "reports/upload.html", kind=upload.KIND_BULK, municipality=municipality, period=period,
+        "report_files/upload.html", kind=upload.KIND_BULK, municipality=municipality, period=period,
         error=error, refusal=None if period.is_open else _sentence(_(
             "the period is closed; reports cannot be started or changed")),
         can_upload=True,
@@ -240,7 +243,7 @@ def _bulk_preview(municipality, period, token):
 
 def _render_bulk(municipality, period, token, result, error=None, status=200):
     return render_template(
-        "reports/upload_bulk_preview.html", municipality=municipality, period=period,
+        "report_files/upload_bulk_preview.html", municipality=municipality, period=period,
         preview=result, token=token, error=error, stale_message=upload.stale_message(),
         back_url=status_url(municipality, period),
         upload_url=url_for(".bulk_upload", municipality_id=municipality.id,
@@ -290,5 +293,5 @@ def municipal_export(municipality: Municipality, period: Period):
         cells = {code: (value if value is not None else raw or None)
                  for code, (raw, value) in values.get(org.id, {}).items()}
         rows.append((org, report.state.value if report else None, cells))
-    data = excel.municipal_export(municipality, period, rows, indicators)
+    data = workbooks.municipal_export(municipality, period, rows, indicators)
     return xlsx_response(data, _file_name("reports", municipality.code, period))

@@ -1,18 +1,16 @@
-"""The regional centre's controls: reporting periods and the indicator catalogue."""
+"""The regional centre's controls: reporting periods and the head-confirmation setting."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from wtforms import SelectChoice
 
 from portal.admin.forms import ActionForm
 from portal.reports import operations, queries
-from portal.reports.catalogue import SECTIONS
-from portal.reports.forms import IndicatorForm, PeriodForm
-from portal.reports.models import UNIT_LABELS, Indicator, Period, Unit, section_label
+from portal.reports.forms import PeriodForm
+from portal.reports.models import Period
 from tenants.models import Region
-from tenants.scoping import Action, allows, current_scope, require
+from tenants.scoping import Action, allows, require
 
 
 def periods(region: Region):
@@ -55,34 +53,3 @@ def toggle_period(period: Period):
             operations.open_period(period.region, period.year, period.quarter)
             flash(_("The period %(label)s is open.", label=period.label), "success")
     return redirect(url_for("reports.periods", region_id=period.region_id))
-
-
-def catalogue():
-    """The indicator catalogue, shared by every region: only administrators change it."""
-    form = IndicatorForm()
-    form.section.choices = [SelectChoice(code, section_label(code)) for code in SECTIONS]
-    can_manage = current_scope().is_admin
-    if request.method == "POST" and not can_manage:
-        abort(403)  # even an invalid form: the answer must not depend on what was sent
-    if form.validate_on_submit():
-        try:
-            operations.add_indicator(
-                code=form.code.data, label_ru=form.label_ru.data, label_en=form.label_en.data,
-                unit=Unit(form.unit.data), section=form.section.data,
-                applies_to=list(form.applies_to.data))
-        except operations.ReportError as problem:
-            form.code.errors.append(str(problem))
-        else:
-            flash(_("The indicator has been added."), "success")
-            return redirect(url_for("reports.catalogue"))
-    return render_template("reports/catalogue.html", indicators=queries.all_indicators(),
-                           form=form, can_manage=can_manage, action_form=ActionForm(),
-                           unit_labels=UNIT_LABELS)
-
-
-def retire(indicator: Indicator):
-    require(Action.MANAGE, indicator)
-    if ActionForm().validate_on_submit():
-        operations.retire_indicator(indicator)
-        flash(_("The indicator has been retired; its history is kept."), "success")
-    return redirect(url_for("reports.catalogue"))

@@ -1,0 +1,123 @@
+"""The indicator catalogue: indicators and validation rules, shared by every region (DOMAIN.md §7)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+import sqlalchemy as sa
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.clock import utcnow
+from portal.extensions import db
+from tenants.models import OrganizationType, _enum
+from tenants.scoping import Action, Scope, scope_rule, url_argument
+
+
+class Unit(StrEnum):
+    COUNT = "count"
+    PERCENT = "percent"
+    SCORE = "score"
+
+
+UNIT_LABELS = {Unit.COUNT: _l("people / items"), Unit.PERCENT: _l("%"), Unit.SCORE: _l("points")}
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class RuleKind(StrEnum):
+    COMPARE = "compare"  # sum(left) <op> factor × sum(right)
+    REQUIRES = "requires"  # sum(left) > 0 requires sum(right) > 0
+    JUMP = "jump"  # change against the previous quarter beyond a threshold
+
+
+def _localized(ru: str, en: str) -> str:
+    return en if str(get_locale() or "ru") == "en" else ru
+
+
+def section_label(code: str) -> str:
+    """The name of a form section in the user's language."""
+    from portal.catalogue.standard import SECTIONS
+
+    ru, en = SECTIONS.get(code, (code, code))
+    return _localized(ru, en)
+
+
+class Indicator(db.Model):
+    """One quarterly indicator of the catalogue (DOMAIN.md §7); codes never change."""
+
+    __tablename__ = "indicators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    label_ru: Mapped[str] = mapped_column(sa.String(500))
+    label_en: Mapped[str] = mapped_column(sa.String(500))
+    unit: Mapped[Unit] = mapped_column(_enum(Unit, "indicator_unit"))
+    section: Mapped[str] = mapped_column(sa.String(32))
+    position: Mapped[int] = mapped_column(default=0)
+    applies_to: Mapped[list] = mapped_column(sa.JSON)  # organization type values
+    type_labels: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # type → {"ru", "en"}
+    breakdown: Mapped[str | None] = mapped_column(sa.String(32))  # pairs_by_form, pairs_by_type
+    min_value: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 4))
+    max_value: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 4))
+    retired_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def is_subitem(self) -> bool:
+        """Shown indented under the line it details ("of them…", breakdowns)."""
+        return self.breakdown is not None or self.label_en.startswith("of them")
+
+    def applies(self, org_type: OrganizationType) -> bool:
+        return org_type.value in (self.applies_to or [])
+
+    def label(self, org_type: OrganizationType | None = None) -> str:
+        """The label in the current language, specific to the organization type if it has one."""
+        special = (self.type_labels or {}).get(org_type.value) if org_type else None
+        if special:
+            return _localized(special["ru"], special["en"])
+        return _localized(self.label_ru, self.label_en)
+
+    def __repr__(self) -> str:
+        return f"<Indicator {self.code}>"
+
+
+class ValidationRule(db.Model):
+    """A check across indicator values, stored as data (DOMAIN.md §7)."""
+
+    __tablename__ = "validation_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    kind: Mapped[RuleKind] = mapped_column(_enum(RuleKind, "rule_kind"))
+    severity: Mapped[Severity] = mapped_column(_enum(Severity, "rule_severity"))
+    left: Mapped[list] = mapped_column(sa.JSON)  # indicator codes; "prefix.*" = a breakdown
+    operator: Mapped[str | None] = mapped_column(sa.String(2))  # <=, >=, ==
+    right: Mapped[list] = mapped_column(sa.JSON, default=list)
+    factor: Mapped[Decimal] = mapped_column(sa.Numeric(10, 4), default=1)
+    threshold: Mapped[Decimal | None] = mapped_column(sa.Numeric(10, 4))
+    message_ru: Mapped[str] = mapped_column(sa.String(500))
+    message_en: Mapped[str] = mapped_column(sa.String(500))
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+
+    def message(self) -> str:
+        return _localized(self.message_ru, self.message_en)
+
+
+@scope_rule(Indicator)
+def _visible_indicators(scope: Scope, action: Action) -> sa.ColumnElement[bool]:
+    """The catalogue is public to every user; only administrators change it.
+
+    It is shared by every region: a regional coordinator who could add a required
+    indicator or retire one would change the forms of every other region too.
+    """
+    return sa.true() if action is Action.VIEW or scope.is_admin else sa.false()
+
+
+url_argument("indicator_id", "indicator", Indicator)

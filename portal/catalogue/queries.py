@@ -1,0 +1,26 @@
+"""Reads of the indicator catalogue (public to every user)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from portal.catalogue.models import Indicator, ValidationRule
+from portal.extensions import db
+from tenants.models import OrganizationType
+
+
+def indicators_for(org_type: OrganizationType, include_retired: bool = False) -> list[Indicator]:
+    """The catalogue rows an organization of this type reports, in form order."""
+    stmt = sa.select(Indicator).order_by(Indicator.position, Indicator.id)
+    if not include_retired:
+        stmt = stmt.where(Indicator.retired_at.is_(None))
+    return [i for i in db.session.scalars(stmt) if i.applies(org_type)]
+
+
+def all_indicators() -> list[Indicator]:
+    return list(db.session.scalars(sa.select(Indicator).order_by(Indicator.position)))
+
+
+def active_rules() -> list[ValidationRule]:
+    return list(db.session.scalars(sa.select(ValidationRule).where(ValidationRule.active)
+                                   .order_by(ValidationRule.id)))

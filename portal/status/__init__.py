@@ -1,0 +1,1 @@
+"""Who reported: the municipal and regional status pages of a period."""
