@@ -10,9 +10,9 @@ organization that did not report adds nothing, not a zero.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Callable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd

@@ -8,9 +8,9 @@ caller, explicitly, and come back only as sums.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Iterable
 
 import numpy as np
 import pandas as pd

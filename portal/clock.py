@@ -7,7 +7,7 @@ a region's ``timezone`` (IANA name), or ``PORTAL_TIMEZONE`` where no region is c
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Protocol
 from zoneinfo import ZoneInfo, available_timezones
@@ -26,7 +26,7 @@ Zoned = HasTimezone | str | None  # a region, an IANA name, or None for the port
 
 def current_instant() -> datetime:
     """The current instant, time-zone aware (UTC)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def utcnow() -> datetime:
@@ -69,7 +69,7 @@ def day_end_utc(day: date, where: Zoned = None) -> datetime:
     earlier, the moment itself already on the next day.
     """
     midnight = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone(where))
-    return midnight.astimezone(timezone.utc).replace(tzinfo=None)
+    return midnight.astimezone(UTC).replace(tzinfo=None)
 
 
 def check_timezone(name: str | None) -> str:

@@ -27,9 +27,9 @@ outcome that changed something, such as a failed login that counts towards the l
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from flask import Flask
 from sqlalchemy import event

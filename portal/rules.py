@@ -16,9 +16,10 @@ This module reads only models and the clock, so every feature package may use it
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import sqlalchemy as sa

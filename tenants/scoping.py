@@ -9,9 +9,10 @@ user may not see: out of scope answers 404, exactly like a missing id.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import Flask, abort, has_request_context, request

@@ -27,9 +27,8 @@ def test_create_app_does_not_touch_the_database(tmp_path, monkeypatch):
 
 
 def test_the_startup_guard_fails_loudly(app):
-    with app.app_context(), forbid_queries("no queries now"):
-        with pytest.raises(StartupQueryError):
-            db.session.execute(sa.text("SELECT 1"))
+    with app.app_context(), forbid_queries("no queries now"), pytest.raises(StartupQueryError):
+        db.session.execute(sa.text("SELECT 1"))
     with app.app_context():
         db.session.rollback()
         db.session.remove()

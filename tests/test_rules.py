@@ -7,7 +7,7 @@ Deadlines are checked in two time zones, UTC+3 (Europe/Moscow) and UTC+10
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -36,7 +36,7 @@ STATES = list(ReportState)
 def local(zone: str, day: date, hour: int, minute: int) -> datetime:
     """A local wall-clock time as the naive UTC the database stores."""
     moment = datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(zone))
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 @pytest.fixture(params=ZONES)
@@ -125,7 +125,7 @@ def test_a_missing_report_is_late_exactly_when_the_local_deadline_day_is_over(la
 @pytest.mark.parametrize("zone, day, hour", [("Europe/Moscow", date(2026, 4, 10), 17),
                                              ("Asia/Vladivostok", date(2026, 4, 11), 0)])
 def test_today_is_the_day_in_the_regions_time_zone(monkeypatch, factory, zone, day, hour):
-    instant = datetime(2026, 4, 10, 14, 30, tzinfo=timezone.utc)
+    instant = datetime(2026, 4, 10, 14, 30, tzinfo=UTC)
     monkeypatch.setattr(clock, "current_instant", lambda: instant)
     region = factory.region()
     registry.set_region_timezone(region, zone)
@@ -144,7 +144,7 @@ def test_pages_call_a_missing_report_late_once_the_local_deadline_day_is_over(
     org = factory.organization(land["municipality"], name="Школа-RULES")
     closed = factory.organization(land["municipality"], name="Закрыта-RULES", active=False)
     ends = rules.reporting(land["period"]).ends_at
-    instant = (ends + timedelta(minutes=minutes)).replace(tzinfo=timezone.utc)
+    instant = (ends + timedelta(minutes=minutes)).replace(tzinfo=UTC)
     monkeypatch.setattr(clock, "current_instant", lambda: instant)
     curator = factory.user(Role.CURATOR, org)
     accounts.assign_role(curator, Role.CURATOR, closed.code)  # closed: nothing is due

@@ -166,9 +166,8 @@ def test_both_pages_accept_a_good_password(client, factory):
 
 def test_the_operation_refuses_what_the_forms_refuse(app, factory):
     user = factory.user(Role.HEAD, factory.organization(), login=LOGIN)
-    with app.test_request_context():
-        with pytest.raises(operations.AccountError):
-            operations.set_password(user, "qwertyuiop")
+    with app.test_request_context(), pytest.raises(operations.AccountError):
+        operations.set_password(user, "qwertyuiop")
     assert user.check_password(factory.PASSWORD)
 
 

@@ -177,13 +177,13 @@ def test_limits_are_read_from_the_environment(monkeypatch):
     monkeypatch.setenv("PORTAL_SESSION_MAX_HOURS", "3")
     try:
         reloaded = importlib.reload(portal_config).Config
-        assert reloaded.SESSION_IDLE_TIMEOUT == timedelta(minutes=7)
+        assert timedelta(minutes=7) == reloaded.SESSION_IDLE_TIMEOUT
         assert reloaded.SESSION_MAX_AGE == reloaded.PERMANENT_SESSION_LIFETIME == timedelta(hours=3)
     finally:
         monkeypatch.undo()
         defaults = importlib.reload(portal_config).Config
-    assert defaults.SESSION_IDLE_TIMEOUT == timedelta(minutes=30)
-    assert defaults.SESSION_MAX_AGE == timedelta(hours=12)
+    assert timedelta(minutes=30) == defaults.SESSION_IDLE_TIMEOUT
+    assert timedelta(hours=12) == defaults.SESSION_MAX_AGE
 
 
 def test_a_new_set_password_link_voids_the_older_ones(client, factory):

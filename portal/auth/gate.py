@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import unquote
 
 from flask import Flask, abort, current_app, redirect, request, url_for

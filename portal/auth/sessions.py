@@ -9,7 +9,7 @@ or ``SESSION_MAX_AGE`` since the login, however active the session is.
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 from flask import current_app, session
 from flask_login import login_user
@@ -26,7 +26,7 @@ _LOGIN_KEYS = ("_user_id", "_fresh", "_id", "_remember", "_remember_seconds", _S
 
 
 def _now() -> int:
-    return int(utcnow().replace(tzinfo=timezone.utc).timestamp())
+    return int(utcnow().replace(tzinfo=UTC).timestamp())
 
 
 def begin(user: User) -> None:

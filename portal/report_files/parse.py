@@ -11,8 +11,9 @@ stored values.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from portal.report_files import file_format as fmt
 from portal.tabular import Formula, Grid, as_date, find_header, normalize_header, normalize_raw

@@ -7,8 +7,9 @@ uploads are read by the pure parser of :mod:`portal.report_files.parse`.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill

@@ -6,9 +6,10 @@ Callers pass objects already resolved through the scope and checked for the acti
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _

@@ -20,7 +20,7 @@ from portal.database import Refusal
 
 # One definition of the school year for reports and roadmaps (portal/reports/periods.py).
 from portal.reports.periods import SCHOOL_YEAR_FIRST_MONTH as FIRST_MONTH
-from portal.reports.periods import school_year_label as year_label  # noqa: F401
+from portal.reports.periods import school_year_label as year_label
 from portal.reports.periods import school_year_of  # noqa: F401
 
 

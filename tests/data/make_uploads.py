@@ -199,7 +199,7 @@ def files() -> dict[str, bytes]:
         "date_in_number.xlsx": edit(ok, values({"staff_total": datetime(2026, 3, 12)})),
         "negative_count.xlsx": edit(ok, values({"staff_total": -4})),
         "percent_over_100.xlsx": edit(ok, values({"students_passed_pct": 120})),
-        "count_with_fraction.csv": "code;value\nmentors;12,5\n".encode(),
+        "count_with_fraction.csv": b"code;value\nmentors;12,5\n",
         "duplicate_codes.csv": b"code,value\nstaff_total,40\nmentors,5\nstaff_total,41\n",
         "unknown_code.csv": b"code;value\nstaff;40\nmentors;5\n",
         "not_for_kindergartens.csv": b"code;value\nstudents_contest_participants;3\n",
