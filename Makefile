@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 8000
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: run test test-sqlite test-postgres bench bench-large setup venv translations db system-deps clean
+.PHONY: run test lint test-sqlite test-postgres bench bench-large setup venv translations db system-deps clean
 
 setup: venv translations
 
@@ -32,7 +32,11 @@ run: db
 system-deps:
 	@bash .ci/system-deps.sh
 
-test: setup system-deps
+# Style and size rules (ruff.toml): part of the test run.
+lint: venv
+	$(BIN)/ruff check .
+
+test: setup system-deps lint
 	$(BIN)/python -m pytest -p no:cacheprovider tests
 	PORTAL_TEST_DB=postgresql $(BIN)/python -m pytest -p no:cacheprovider tests
 
@@ -48,6 +52,7 @@ bench: setup system-deps
 	$(BIN)/python -m bench.upload --postgres
 	$(BIN)/python -m bench.presence --postgres
 	$(BIN)/python -m bench.dashboards --orgs 2000 --postgres
+	$(BIN)/python -m bench.worst_file
 
 # The same dashboards at 20,000 organizations (slow: several minutes on 2 cores).
 bench-large: setup system-deps

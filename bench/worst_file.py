@@ -4,7 +4,8 @@ Builds the most expensive files that fit under the upload limit (20 MB) - each o
 within every limit of :mod:`portal.tabular`, or pushing one limit as far as it goes - and
 reads each with :func:`portal.report_files.workbooks.read_grid` in a fresh subprocess, so that one
 file's memory does not hide another's. For each file: the wall time (median of three reads,
-untraced; its CPU time too) and the extra memory, the larger of the peak of Python allocations (tracemalloc,
+untraced; its CPU time too) and the extra memory, the larger of the peak of Python allocations
+(tracemalloc,
 which also sees expat's and zlib's buffers) and the growth of the process's maximum
 resident size. Prints the worst of all files::
 

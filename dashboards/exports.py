@@ -56,7 +56,8 @@ def to_xlsx(chart: Chart, about: list[tuple[str, str]]) -> bytes:
             if number_format and cell.value is not None:
                 cell.number_format = number_format
     for i, column in enumerate(chart.columns, start=1):
-        width = max([len(column.header)] + [len(str(r[i - 1] or "")) for r in chart.records()[:200]])
+        cells = [len(str(r[i - 1] or "")) for r in chart.records()[:200]]
+        width = max([len(column.header), *cells])
         sheet.column_dimensions[sheet.cell(1, i).column_letter].width = min(60, max(10, width + 2))
     info = workbook.create_sheet(_("About")[:31])
     for key, value in about:

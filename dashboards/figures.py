@@ -306,7 +306,8 @@ def histogram(bins: pd.DataFrame, *, title: str, axis_title: str, count_title: s
     trace = {"type": "bar", "x": centres, "y": clean(bins["count"]), "width": widths,
              "customdata": [list(p) for p in zip(clean(bins["start"]), clean(bins["end"]))],
              "marker": {"color": PALETTE[0]}, "name": text(count_title),
-             "hovertemplate": (f"%{{customdata[0]:{style.number}}}–%{{customdata[1]:{style.number}}}"
+             "hovertemplate": (f"%{{customdata[0]:{style.number}}}–"
+                               f"%{{customdata[1]:{style.number}}}"
                                f"{style.suffix}: %{{y}}<extra></extra>")}
     lines = reference_lines([marker] if marker is not None else [])
     return {"data": [trace, *lines], "layout": layout(

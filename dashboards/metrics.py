@@ -31,7 +31,8 @@ KEY_METRICS = ("mentee_coverage", "young_coverage", "mentor_share", "mentor_load
                "satisfaction_mentors")
 # Decimal places shown, plotted and exported, per unit.
 PRECISION = {"count": 0, "percent": 1, "ratio": 2, "score": 2}
-UNIT_CAPTIONS = {"count": _l("people / items"), "percent": _l("%"), "ratio": _l("mentees per mentor"),
+UNIT_CAPTIONS = {"count": _l("people / items"), "percent": _l("%"),
+                 "ratio": _l("mentees per mentor"),
                  "score": _l("points (1–10)")}
 DERIVED_SECTION = "derived"
 

@@ -12,7 +12,8 @@ _MESSAGES = {
     400: lambda: _("The request could not be understood."),
     401: lambda: _("Please log in to continue."),
     403: lambda: _("You do not have permission to do this."),
-    404: lambda: _("Nothing was found at this address, or it is outside your area of responsibility."),
+    404: lambda: _("Nothing was found at this address, or it is outside your area of "
+                   "responsibility."),
     405: lambda: _("This action is not allowed here."),
     413: lambda: _("The file is too large."),
     500: lambda: _("Something went wrong on our side. Nothing was saved; please try again."),

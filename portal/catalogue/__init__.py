@@ -1,1 +1,1 @@
-"""The indicator catalogue: indicators, validation rules, the standard catalogue and its administration."""
+"""The indicator catalogue: indicators, validation rules, the standard set and its page."""

@@ -1,4 +1,4 @@
-"""The indicator catalogue: indicators and validation rules, shared by every region (DOMAIN.md §7)."""
+"""The indicator catalogue: indicators and validation rules, shared by all regions (§7)."""
 
 from __future__ import annotations
 

@@ -61,12 +61,13 @@ def _report_workbook(organization: Organization, period: Period, *, export: bool
     indicators = catalogue_queries.indicators_for(organization.type)
     if export:  # a past report keeps the values of indicators retired since
         known = {i.code for i in indicators}
-        indicators += [i for i in catalogue_queries.indicators_for(organization.type, include_retired=True)
+        retired = catalogue_queries.indicators_for(organization.type, include_retired=True)
+        indicators += [i for i in retired
                        if i.code not in known and i.code in stored]
     current = {code: (v.raw, v.value) for code, v in stored.items()}
     return workbooks.report_template(organization, period, indicators, current,
-                                 queries.previous_values(organization, period),
-                                 report.state.value if report else None)
+                                     queries.previous_values(organization, period),
+                                     report.state.value if report else None)
 
 
 def template(organization: Organization, period: Period):

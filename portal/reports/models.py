@@ -185,7 +185,8 @@ class AuditEntry(db.Model):
         sa.ForeignKey("reports.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
-    source: Mapped[str] = mapped_column(sa.String(16))  # form, upload, bulk_upload, workflow, system
+    # form, upload, bulk_upload, workflow, system
+    source: Mapped[str] = mapped_column(sa.String(16))
     action: Mapped[str] = mapped_column(sa.String(16))  # value, state, comment
     field: Mapped[str] = mapped_column(sa.String(64), default="")
     old: Mapped[str | None] = mapped_column(sa.Text)

@@ -27,15 +27,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from openpyxl import Workbook, load_workbook  # noqa: E402
+from openpyxl import Workbook, load_workbook
 
-import portal.models  # noqa: E402,F401  (every model, so the mappers configure)
+import portal.models  # noqa: F401  (every model, so the mappers configure)
 from portal.catalogue.models import Indicator
-from portal.catalogue.standard import indicator_rows  # noqa: E402
+from portal.catalogue.standard import indicator_rows
 from portal.report_files import workbooks as excel
 from portal.reports.models import Period
-from tenants.models import Municipality, Organization, OrganizationType  # noqa: E402
-from tests.data import hostile_uploads  # noqa: E402
+from tenants.models import Municipality, Organization, OrganizationType
+from tests.data import hostile_uploads
 
 OUT = Path(__file__).resolve().parent / "uploads"
 SCHOOL, OTHER_SCHOOL, KINDERGARTEN = "7701001", "7701002", "7701011"
