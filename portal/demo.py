@@ -11,6 +11,7 @@ from portal.extensions import db
 from portal.reports.demo import load_reports
 from portal.roadmaps.demo import load_documents_and_roadmaps
 from tenants.models import Municipality, Organization, OrganizationType, Region, Role, Subordination
+from tenants.scoping import system_task
 
 DEMO_PASSWORD = "demo2026"
 
@@ -69,12 +70,14 @@ ACCOUNTS = [
 ]
 
 
+@system_task("the demo loader checks the whole database is empty")
 def database_is_empty() -> bool:
     """True when no region and no user exist yet (explicit, unscoped check for the CLI)."""
     return not db.session.scalar(sa.select(sa.func.count()).select_from(Region)) and \
         not db.session.scalar(sa.select(sa.func.count()).select_from(User))
 
 
+@system_task("the demo loader writes and reads every tenant of the demo region")
 def load_demo() -> None:
     """Create the demo region and its accounts; flushes, the caller commits."""
     region = Region(code=REGION[0], name=REGION[1])

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from portal.extensions import db
 from portal.tabular import TableError, read_table_file
 from tenants import registry
+from tenants.scoping import system_task
 
 
 @click.group("tenants")
@@ -21,6 +22,7 @@ def tenants_group():
 @tenants_group.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
+@system_task("flask tenants import writes the registry of every region")
 def import_command(file: Path):
     """Load the organization registry from CSV or XLSX (idempotent; all or nothing)."""
     try:

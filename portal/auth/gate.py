@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from portal.extensions import db, login_manager
 from portal.auth.models import User
+from tenants.scoping import system_session
 
 _PUBLIC_ATTR = "_portal_public"
 
@@ -51,7 +52,9 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id))
+        # The scope is computed from this account: loading it must not wait for the scope.
+        with system_session("loading the signed-in account and its role assignments"):
+            user = db.session.get(User, int(user_id))
         return user if user is not None and user.active else None
 
     @app.url_value_preprocessor

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
 from portal.extensions import db
-from tenants.models import Municipality, Organization, OrganizationType, Region, _enum
-from tenants.scoping import Action, Scope, scope_rule, url_argument
+from tenants.models import Organization, OrganizationType, Region, _enum
+from tenants.scoping import Action, Scope, scope_rule, shared_model, url_argument
 
 if TYPE_CHECKING:
     from portal.auth.models import User
@@ -280,16 +280,6 @@ class AuditEntry(db.Model):
     report: Mapped[Report | None] = relationship()
 
 
-def _regions_in_scope(scope: Scope):
-    """Ids of regions any of the user's roles lies in (a subquery)."""
-    return sa.union(
-        sa.select(Region.id).where(Region.id.in_(scope.region_ids)),
-        sa.select(Municipality.region_id).where(Municipality.id.in_(scope.municipality_ids)),
-        sa.select(Municipality.region_id).join(Organization).where(
-            Organization.id.in_(scope.curator_org_ids | scope.head_org_ids)),
-    )
-
-
 @scope_rule(Period)
 def _visible_periods(scope: Scope, action: Action) -> sa.ColumnElement[bool]:
     """Everyone in a region sees its periods; its regional coordinator opens and closes them."""
@@ -297,12 +287,15 @@ def _visible_periods(scope: Scope, action: Action) -> sa.ColumnElement[bool]:
         return sa.true()
     if action is Action.MANAGE:
         return Period.region_id.in_(scope.region_ids) if scope.region_ids else sa.false()
-    return Period.region_id.in_(_regions_in_scope(scope))
+    regions = scope.regions_in_scope()
+    return Period.region_id.in_(regions) if regions is not None else sa.false()
 
 
 @scope_rule(ReportValue)
 def _visible_values(scope: Scope, action: Action) -> sa.ColumnElement[bool]:
-    return ReportValue.report_id.in_(sa.select(Report.id).where(scope.predicate(Report, action)))
+    reports = Report.__table__  # a table: the scope's own subquery stays out of the hook
+    return ReportValue.report_id.in_(
+        sa.select(reports.c.id).where(scope.predicate(Report, action, on=reports)))
 
 
 @scope_rule(Indicator)
@@ -312,6 +305,9 @@ def _visible_indicators(scope: Scope, action: Action) -> sa.ColumnElement[bool]:
         return sa.true()
     return sa.true() if action is Action.MANAGE and scope.region_ids else sa.false()
 
+
+shared_model(Indicator, "the indicator catalogue is one for every region")
+shared_model(ValidationRule, "the validation rules of the catalogue are one for every region")
 
 url_argument("report_id", "report", Report)
 url_argument("period_id", "period", Period)

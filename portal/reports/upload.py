@@ -354,8 +354,8 @@ def confirm_bulk(preview: Preview, period: Period, user: Any) -> tuple[int, int]
     if existing:
         # Lock the reports (PostgreSQL) and check nobody saved them since the preview.
         current = dict(db.session.execute(
-            sa.select(reports_table.c.id, reports_table.c.version)
-            .where(reports_table.c.id.in_([r.id for r in existing])).with_for_update()).all())
+            sa.select(Report.id, Report.version)
+            .where(Report.id.in_([r.id for r in existing])).with_for_update()).all())
         if any(current.get(r.id) != r.version for r in existing):
             raise operations.ConflictError(stale_message())
         db.session.execute(
