@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from portal.clock import utcnow
@@ -22,7 +23,6 @@ from portal.reports.operations import audit
 from portal.roadmaps import queries, schoolyear
 from portal.roadmaps.models import (CLOSED_STATUSES, EventExecution, ExecutionStatus, Roadmap,
                                     RoadmapEvent)
-from tenants.scoping import scoped_select
 
 NOTE_MAX, ORDER_MAX = 5000, 255
 
@@ -94,7 +94,7 @@ def rows_for(report: Report, roadmap: Roadmap | None) -> list[ExecutionRow]:
               if n.event.due_on <= end or (n.event.starts_on and n.event.starts_on <= end)]
     ids = [n.event.id for n in events]
     current = {e.event_id: e for e in db.session.scalars(
-        scoped_select(EventExecution).where(EventExecution.report_id == report.id,
+        sa.select(EventExecution).where(EventExecution.report_id == report.id,
                                             EventExecution.event_id.in_(ids)))}
     previous = queries.latest_executions(ids, before=report.period)
     reached = min(end, schoolyear.today())
