@@ -209,7 +209,7 @@ def test_the_scope_follows_a_login_inside_the_request(app, factory, land):
 def test_criteria_are_built_once_per_scope(factory, land):
     user = factory.user(Role.MUNICIPAL, land["mun_a"])
     assert criteria(Scope.for_user(user)) is criteria(Scope.for_user(user))
-    assert criteria(Scope.system("the test")) == ()  # everything: no criteria at all
+    assert criteria(Scope.system("the test")) == {}  # everything: no criteria at all
 
 
 # -- the opt-out needs a reason ------------------------------------------------------------
