@@ -2,60 +2,66 @@
 
 How it works
 ------------
-* A :class:`Scope` is computed once per request from the user's role assignments and turns
-  into a predicate per model and :class:`Action` (view, edit, confirm, review, manage).
-* **The hook** (:mod:`tenants.scope_hook`, installed by :func:`init_app`): while a request
-  context is active, a ``do_orm_execute`` listener on ``db.session`` adds
-  ``with_loader_criteria(Model, scope.readable(Model), include_aliases=True)`` for every
-  tenant-owned model to every ORM SELECT — plain ``select(Report)``, column selects built
-  from ORM attributes (``select(Report.id, func.count())``), joins, subqueries, ``Session.get``,
-  and lazy, joined and selectin relationship loads. So a request cannot read tenant rows
-  outside its scope even through a query that forgot the scope. ``readable`` is the VIEW
-  predicate, except that the region and municipality an organization lies in are readable
-  to its curator and head (their names are part of the organization's card; as pages they
-  stay out of scope, 404). Refreshes of objects the session already holds get no criteria.
-* **Tenant-owned models** are derived from the mapper registry (:func:`tenant_models`): every
-  model with a registered :func:`scope_rule` or an ``organization_id`` column. Every other
-  model must be declared :func:`shared_model` with a reason (accounts, the catalogue);
-  a model that is neither makes :func:`init_app` fail, so a new table cannot be forgotten.
+* A :class:`Scope` is computed once per request from the user's role assignments
+  (:func:`current_scope`) and gives a predicate per model and :class:`Action`.
+* **The hook** (:mod:`tenants.scope_hook`, installed by :func:`init_app`): during a request,
+  a ``do_orm_execute`` listener on ``db.session`` adds ``with_loader_criteria(Model,
+  scope.readable(Model), include_aliases=True)`` to every ORM SELECT for each tenant-owned
+  model it reads: ``select(Report)``, column selects built from ORM attributes
+  (``select(Report.id, func.count())``), joins, subqueries, aliases, ``Session.get`` and
+  lazy, joined and selectin relationship loads. A query that forgets the scope still sees
+  only the scope. ``readable`` is the VIEW predicate, except that the curator and head also
+  read the municipality and region their organization lies in (its card shows them; their
+  pages stay 404). The criteria are built once per scope; the models a statement reads once
+  per statement shape. Refreshes of objects the session already holds get no criteria; the
+  administrator gets none at all.
+* **Tenant-owned models** come from the mapper registry (:func:`tenant_models`): every model
+  with a :func:`scope_rule` or an ``organization_id`` column. Any other model must be declared
+  :func:`shared_model` with a reason (accounts: who changed what is shown beside tenant data;
+  the catalogue); a model that is neither makes :func:`init_app` fail.
 * **Explicit actions**: :func:`scoped_select`, :func:`get_or_404`, :func:`allows` and
-  :func:`require` add the predicate of the action they are asked for (VIEW included, so
-  they also work outside requests and with a scope passed in). Ids that arrive in a URL
-  are resolved through :func:`get_or_404` by a URL value preprocessor before any view runs,
-  so out of scope answers 404, exactly like a missing id.
+  :func:`require` add the predicate of the action asked for (VIEW too, so they also work
+  outside requests and with a scope passed in). Ids in URLs are resolved through
+  :func:`get_or_404` before any view runs: out of scope answers 404, like a missing id.
+* The scope's own subqueries are built on tables (``Model.__table__``), which the hook does
+  not touch: a predicate never recurses into the hook. A :func:`scope_rule` must do the same.
 
 Opting out (grep ``unscoped(``, ``system_session(``, ``system_task(``, ``Scope.system(``)
 --------------------------------------------------------------------------------------
-* ``unscoped(stmt, reason)`` — one statement runs without the hook (execution option
-  ``unscoped=<reason>``); ``system_session(reason)`` — every statement inside the block,
-  lazy loads included; ``@system_task(reason)`` — the same for a whole function. The reason
-  is mandatory: an empty one raises :class:`ScopingError`, so does ``unscoped=""`` set by hand.
-  Used by: the CLI commands and the demo loader (``portal/cli.py``, ``tenants/cli.py``,
-  ``portal/demo.py``, ``portal/reports/synthetic.py``), loading the signed-in account
-  (``portal/auth/gate.py``) and computing the user's own scope (:func:`current_scope`).
-* ``Scope.system(reason)`` — a scope that admits everything, for explicit predicates in
-  the Core statements below (reference values of the dashboards).
-* The scope's own subqueries (inside the predicates of this module and of the rules) are
-  built on ``Model.__table__`` columns, which the hook does not touch: a predicate never
-  recurses into the hook, and the SQL stays one level deep.
+``unscoped(stmt, reason)`` runs one statement without the hook (execution option
+``unscoped=<reason>``), ``with system_session(reason):`` a block (lazy loads included),
+``@system_task(reason)`` a function. An empty reason raises :class:`ScopingError`, and so
+does ``unscoped=""`` set by hand. ``Scope.system(reason)`` admits everything in explicit
+predicates. Every place (``tests/test_scoping_hook.py`` fails on any other):
+
+* ``portal/cli.py``, ``tenants/cli.py``: the CLI commands (``@system_task``);
+* ``portal/demo.py``, ``portal/reports/synthetic.py``: the demo loader;
+* ``portal/auth/gate.py``: loading the signed-in account and its roles;
+* ``tenants/scoping.py``: computing the user's own scope (:meth:`Scope.for_user`);
+* ``dashboards/institution.py``, ``dashboards/municipal.py``: ``Scope.system`` for the
+  reference values (the ``dashboards.aggregate`` Core statements below).
 
 Core statements
 ---------------
-Statements the hook cannot limit (executed on the connection, or built on tables), each
-tagged with :func:`core_statement` and listed in :data:`CORE_STATEMENTS` with the reason it
-is safe. ``tests/test_scoping_hook.py`` fails on a SELECT of a tenant table during a request
-that carries neither the hook's criteria, nor an opt-out, nor one of these tags, and on raw
-table constructs outside :data:`CORE_MODULES`.
+Statements outside the hook (run on the connection, or built on tables) are tagged with
+:func:`core_statement` and listed with the reason each is safe in
+:data:`tenants.opt_out.CORE_STATEMENTS`; the modules that build statements on tables in
+:data:`~tenants.opt_out.CORE_MODULES`:
+
+* ``dashboards.aggregate`` — the dashboards' GROUP BY statements, built on
+  ``Scope.organizations(VIEW)`` of the caller's scope (reference values: sums only).
+
+During a request, ``tests/scope_spy.py`` fails on a SELECT of a tenant table that carries
+neither the hook's criteria, nor an opt-out, nor a Core tag, and on a tenant model the hook
+did not limit; it runs across the hook tests and the isolation walks.
 """
 
 from __future__ import annotations
 
 import functools
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, TypeVar
 
 import sqlalchemy as sa
 from flask import Flask, abort, has_request_context, request
@@ -64,6 +70,9 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from portal.extensions import db
 from tenants.models import Municipality, Organization, Region, Role, Subordination
+from tenants.opt_out import (CORE_MODULES, CORE_OPTION, CORE_STATEMENTS,  # noqa: F401
+                             UNSCOPED_OPTION, ScopingError, checked_reason, core_statement,
+                             system_reason, system_session, system_task, unscoped)
 
 M = TypeVar("M")
 Predicate = ColumnElement[bool]
@@ -71,37 +80,6 @@ Predicate = ColumnElement[bool]
 # Tables, not mapped classes, in the scope's own subqueries: the hook never reaches into them.
 _REGIONS, _MUNICIPALITIES, _ORGANIZATIONS = (
     Region.__table__, Municipality.__table__, Organization.__table__)
-
-UNSCOPED_OPTION = "unscoped"  # execution option: the reason a statement runs without the hook
-CORE_OPTION = "scoping_core"  # execution option: the CORE_STATEMENTS entry a statement is
-
-# Statements the hook cannot limit, with the reason each is safe (see the module docstring).
-CORE_STATEMENTS: dict[str, str] = {
-    "dashboards.aggregate": (
-        "dashboards/queries.py _frame: the GROUP BY statements of the dashboards run on the "
-        "connection (plain tuples, no ORM rows, so no session hook). Every one is built on "
-        "organization_filter(), i.e. Scope.organizations(VIEW) of the caller's scope; the "
-        "reference values (institution and municipal views) pass Scope.system(reason) and "
-        "come back as sums only, without names, small groups hidden."),
-}
-# Modules that may build statements on tables (``__table__``, ``connection()``): their
-# SELECTs are the CORE_STATEMENTS above; the rest are writes of rows the request already
-# loaded through the scope, or the CLI.
-CORE_MODULES: dict[str, str] = {
-    "tenants/scoping.py": "the scope's own subqueries (table-based so the hook never recurses)",
-    "dashboards/queries.py": "dashboards.aggregate (above); one outer join per indicator on "
-                             "a table alias of report_values, joined to already limited reports",
-    "portal/reports/upload.py": "confirm_bulk writes (INSERT/UPDATE) of reports whose "
-                                "organizations were checked with Action.REVIEW; its reads are ORM",
-    "portal/reports/synthetic.py": "the synthetic demo region (CLI, system_task)",
-    "portal/reports/models.py": "the ReportValue rule's own subquery on reports",
-    "portal/database.py": "SQLite's BEGIN (no table at all)",
-}
-
-
-class ScopingError(RuntimeError):
-    """Misuse of the scoping mechanism: an opt-out without a reason, an unclassified model."""
-
 
 class Action(StrEnum):
     """What a user wants to do with a tenant's data."""
@@ -151,7 +129,7 @@ class Scope:
     @classmethod
     def system(cls, reason: str) -> Scope:
         """A scope that admits everything, for explicit predicates; ``reason`` is mandatory."""
-        _checked_reason(reason)
+        checked_reason(reason)
         return cls(is_admin=True)
 
     @property
@@ -321,7 +299,7 @@ def scope_rule(model: type) -> Callable:
 
 def shared_model(model: type, reason: str) -> None:
     """Declare that ``model`` holds no tenant data: the hook leaves it alone."""
-    _SHARED[model] = _checked_reason(reason)
+    _SHARED[model] = checked_reason(reason)
     _tenant_models.cache_clear()
 
 
@@ -347,59 +325,6 @@ def _tenant_models(registry: Any, _mapper_count: int) -> tuple[type, ...]:
             f"models neither tenant-owned nor shared: {', '.join(unclassified)}; register a "
             "scope_rule (or give it organization_id), or declare it shared_model with a reason")
     return tuple(owned)
-
-
-# -- opting out ------------------------------------------------------------------------------
-
-_SYSTEM_REASON: ContextVar[str | None] = ContextVar("portal_unscoped_reason", default=None)
-
-
-def _checked_reason(reason: Any) -> str:
-    if not isinstance(reason, str) or not reason.strip():
-        raise ScopingError("opting out of the scope needs a reason (a non-empty string)")
-    return reason
-
-
-def unscoped(stmt: M, reason: str) -> M:
-    """``stmt`` marked to run without the scope hook, for ``reason`` (mandatory)."""
-    return stmt.execution_options(**{UNSCOPED_OPTION: _checked_reason(reason)})
-
-
-@contextmanager
-def system_session(reason: str) -> Iterator[None]:
-    """Run every statement inside the block without the scope hook, lazy loads included."""
-    token = _SYSTEM_REASON.set(_checked_reason(reason))
-    try:
-        yield
-    finally:
-        _SYSTEM_REASON.reset(token)
-
-
-def system_task(reason: str) -> Callable:
-    """Decorator: the whole function runs in :func:`system_session` (CLI, demo loader)."""
-    _checked_reason(reason)
-
-    def decorate(func: Callable) -> Callable:
-        @functools.wraps(func)
-        def run(*args, **kwargs):
-            with system_session(reason):
-                return func(*args, **kwargs)
-
-        return run
-
-    return decorate
-
-
-def system_reason() -> str | None:
-    """The reason of the enclosing :func:`system_session`, if any."""
-    return _SYSTEM_REASON.get()
-
-
-def core_statement(stmt: M, name: str) -> M:
-    """Tag ``stmt`` as the :data:`CORE_STATEMENTS` entry ``name`` (which must exist)."""
-    if name not in CORE_STATEMENTS:
-        raise ScopingError(f"{name!r} is not listed in tenants.scoping.CORE_STATEMENTS")
-    return stmt.execution_options(**{CORE_OPTION: name})
 
 
 # -- the current user ------------------------------------------------------------------------
