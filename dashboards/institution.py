@@ -30,6 +30,10 @@ from dashboards.queries import Selection
 from tenants.models import Organization, Subordination
 from tenants.scoping import Scope
 
+# The municipality's, the type's and the region's values beside the organization's own:
+# over organizations the curator may not see, so only as sums (dashboards.aggregate).
+REFERENCE_SCOPE = Scope.system("reference values of the institution view: sums only, no names")
+
 
 class InstitutionView(Dashboard):
     """An organization's own indicators against its municipality and the region.
@@ -75,13 +79,13 @@ class InstitutionView(Dashboard):
         scope, without names, as sums; values of fewer than MIN_GROUP organizations hidden."""
         selection = self.all_periods.but(period_ids=period_ids)
         by_type = queries.aggregate(metrics, self.filters.catalogue, selection,
-                                    ("period_id", "type"), Scope.system())
+                                    ("period_id", "type"), REFERENCE_SCOPE)
         if self.regional:
             group_selection = selection.but(subordination=Subordination.REGIONAL)
         else:
             group_selection = selection.but(municipality_id=self.organization.municipality_id)
         group = queries.aggregate(metrics, self.filters.catalogue, group_selection,
-                                  ("period_id",), Scope.system())
+                                  ("period_id",), REFERENCE_SCOPE)
         same_type = by_type.frame["type"].astype(str) == self.organization.type.value
         levels = {"region": by_type.rollup(["period_id"]),
                   "type": by_type.filter(same_type).rollup(["period_id"]), "group": group}
@@ -158,7 +162,7 @@ class InstitutionView(Dashboard):
             return pd.Series([], dtype=float)
         found = queries.aggregate([self.metric], self.filters.catalogue,
                                   self.all_periods.but(period_ids=(self.period.id,)),
-                                  ("organization_id",), Scope.system(), labels=False)
+                                  ("organization_id",), REFERENCE_SCOPE, labels=False)
         return found.values()[self.metric.code].dropna().reset_index(drop=True)
 
     def chart_position(self) -> Chart:

@@ -37,6 +37,10 @@ from portal.reports.models import STATE_LABELS, ReportState
 from tenants.models import Municipality, Organization, Subordination
 from tenants.scoping import Scope
 
+# The region's value as the reference line: over organizations the coordinator may not
+# see, so only as sums (dashboards.aggregate).
+REFERENCE_SCOPE = Scope.system("the region's reference line of the municipal dashboard: sums only")
+
 
 class MunicipalDashboard(Dashboard):
     """A municipal coordinator compares the municipality's (municipally subordinate)
@@ -79,7 +83,7 @@ class MunicipalDashboard(Dashboard):
         selection = Selection(self.municipality.region_id, self.filters.period_ids,
                               self.filters.states, org_type=self.filters.org_type)
         found = queries.aggregate([self.metric], self.filters.catalogue, selection,
-                                  ("period_id",), Scope.system())
+                                  ("period_id",), REFERENCE_SCOPE)
         return hide_small(found.values(), self.metric.code)
 
     @cached_property

@@ -2,8 +2,9 @@
 
 Every statement limits organizations with the scope's predicate (``Scope.organizations``).
 Aggregates of organizations outside the user's scope (a municipality's or the region's
-reference values on the institution view) are asked for with ``Scope.system()`` by the
-caller, explicitly, and come back only as sums.
+reference values on the institution view) are asked for with ``Scope.system(reason)`` by
+the caller, explicitly, and come back only as sums. The statements run on the connection,
+outside the scope hook: they are ``dashboards.aggregate`` in ``tenants.scoping.CORE_STATEMENTS``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from portal.catalogue.models import Indicator, section_label
 from portal.extensions import db
 from portal.reports.models import Period, Report, ReportState, ReportValue
 from tenants.models import Municipality, Organization, OrganizationType, Subordination
-from tenants.scoping import Action, Scope, scoped_select
+from tenants.scoping import Action, Scope, core_statement, scoped_select
 
 ACCEPTED = (ReportState.ACCEPTED,)
 ACCEPTED_OR_SUBMITTED = (ReportState.ACCEPTED, ReportState.SUBMITTED)
@@ -206,7 +207,7 @@ def _frame(stmt: sa.Select) -> pd.DataFrame:
     inference over lists of Python objects would cost more than the query.
     """
     # Core execution: the ORM's row loading machinery is not needed for plain tuples.
-    result = db.session.connection().execute(stmt)
+    result = db.session.connection().execute(core_statement(stmt, "dashboards.aggregate"))
     keys = list(result.keys())
     rows = result.fetchall()
     kinds = ["int" if isinstance(c.type, sa.Integer) else

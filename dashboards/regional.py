@@ -210,7 +210,8 @@ class RegionalDashboard(Dashboard):
             rows.append({"group": org_type.label, "n": len(series), **quartiles(series)})
         frame = pd.DataFrame(rows)
         for column in ("min", "q1", "median", "q3", "max"):
-            frame[column] = frame[column].round(self.metric.precision)
+            # No organization of any type reported: the column holds only None.
+            frame[column] = pd.to_numeric(frame[column]).round(self.metric.precision)
         title = _("%(indicator)s: distribution of organizations by type, %(period)s",
                   indicator=self.metric.label, period=self.period_label)
         figure = figures.boxes(frame, title=title, axis_title=axis_title(self.metric),

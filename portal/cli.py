@@ -17,6 +17,7 @@ from portal.auth.tokens import set_password_url
 from portal.cli_errors import LocalizedCommand, LocalizedGroup, fail
 from portal.extensions import db
 from tenants.models import Role
+from tenants.scoping import system_task
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "portal" / "translations"
@@ -37,6 +38,7 @@ def users_group():
 @click.option("--email", default=None, help="E-mail address.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
+@system_task("flask users create: the administrator at the command line")
 def create_user_command(login, role, scope_code, full_name, email, password_stdin):
     """Create an account (or add a role to an existing one) and print a set-password link."""
     role = Role(role)
@@ -77,6 +79,7 @@ def _request_context():
               help="Add a synthetic region of N organizations instead (N/33 municipalities, "
                    "12 quarters; for benchmarks).")
 @with_appcontext
+@system_task("flask demo loads the demo data of every tenant")
 def demo_command(if_empty: bool, scale: int | None):
     """Load the demo region into an empty database (or, with --scale, a synthetic region)."""
     if scale:

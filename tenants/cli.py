@@ -13,6 +13,7 @@ from portal.cli_errors import LocalizedGroup, fail
 from portal.extensions import db
 from tenants import operations, registry
 from tenants.models import Region
+from tenants.scoping import system_task
 
 
 @click.group("tenants", cls=LocalizedGroup)
@@ -23,6 +24,7 @@ def tenants_group():
 @tenants_group.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
+@system_task("flask tenants import writes the registry of every region")
 def import_command(file: Path):
     """Load the organization registry from CSV or XLSX (idempotent; all or nothing)."""
     try:

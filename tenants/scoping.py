@@ -1,14 +1,64 @@
 """The one scoping mechanism: the current user becomes a SQL predicate for any tenant data.
 
-Modelled on Superset's DAO ``base_filter``: reads go through :func:`scoped_select` or
-:func:`get_or_404`, which add the user's predicate unless a caller opts out explicitly
-with :meth:`Scope.system` (greppable). Ids that arrive in a URL are resolved here as well
-(:func:`init_app` installs a URL value preprocessor), so a view never sees an object the
-user may not see: out of scope answers 404, exactly like a missing id.
+How it works
+------------
+* A :class:`Scope` is computed once per request from the user's role assignments
+  (:func:`current_scope`) and gives a predicate per model and :class:`Action`.
+* **The hook** (:mod:`tenants.scope_hook`, installed by :func:`init_app`): during a request,
+  a ``do_orm_execute`` listener on ``db.session`` adds ``with_loader_criteria(Model,
+  scope.readable(Model), include_aliases=True)`` to every ORM SELECT for each tenant-owned
+  model it reads: ``select(Report)``, column selects built from ORM attributes
+  (``select(Report.id, func.count())``), joins, subqueries, aliases, ``Session.get`` and
+  lazy, joined and selectin relationship loads. A query that forgets the scope still sees
+  only the scope. ``readable`` is the VIEW predicate, except that the curator and head also
+  read the municipality and region their organization lies in (its card shows them; their
+  pages stay 404). The criteria are built once per scope; the models a statement reads once
+  per statement shape. Refreshes of objects the session already holds get no criteria; the
+  administrator gets none at all.
+* **Tenant-owned models** come from the mapper registry (:func:`tenant_models`): every model
+  with a :func:`scope_rule` or an ``organization_id`` column. Any other model must be declared
+  :func:`shared_model` with a reason (accounts: who changed what is shown beside tenant data;
+  the catalogue); a model that is neither makes :func:`init_app` fail.
+* **Explicit actions**: :func:`scoped_select`, :func:`get_or_404`, :func:`allows` and
+  :func:`require` add the predicate of the action asked for (VIEW too, so they also work
+  outside requests and with a scope passed in). Ids in URLs are resolved through
+  :func:`get_or_404` before any view runs: out of scope answers 404, like a missing id.
+* The scope's own subqueries are built on tables (``Model.__table__``), which the hook does
+  not touch: a predicate never recurses into the hook. A :func:`scope_rule` must do the same.
+
+Opting out (grep ``unscoped(``, ``system_session(``, ``system_task(``, ``Scope.system(``)
+--------------------------------------------------------------------------------------
+``unscoped(stmt, reason)`` runs one statement without the hook (execution option
+``unscoped=<reason>``), ``with system_session(reason):`` a block (lazy loads included),
+``@system_task(reason)`` a function. An empty reason raises :class:`ScopingError`, and so
+does ``unscoped=""`` set by hand. ``Scope.system(reason)`` admits everything in explicit
+predicates. Every place (``tests/test_scoping_hook.py`` fails on any other):
+
+* ``portal/cli.py``, ``tenants/cli.py``: the CLI commands (``@system_task``);
+* ``portal/demo/__init__.py``, ``portal/demo/synthetic.py``: the demo loader;
+* ``portal/auth/sessions.py``: loading the signed-in account and its roles;
+* ``tenants/scoping.py``: computing the user's own scope (:meth:`Scope.for_user`);
+* ``dashboards/institution.py``, ``dashboards/municipal.py``: ``Scope.system`` for the
+  reference values (the ``dashboards.aggregate`` Core statements below).
+
+Core statements
+---------------
+Statements outside the hook (run on the connection, or built on tables) are tagged with
+:func:`core_statement` and listed with the reason each is safe in
+:data:`tenants.opt_out.CORE_STATEMENTS`; the modules that build statements on tables in
+:data:`~tenants.opt_out.CORE_MODULES`:
+
+* ``dashboards.aggregate`` — the dashboards' GROUP BY statements, built on
+  ``Scope.organizations(VIEW)`` of the caller's scope (reference values: sums only).
+
+During a request, ``tests/scope_spy.py`` fails on a SELECT of a tenant table that carries
+neither the hook's criteria, nor an opt-out, nor a Core tag, and on a tenant model the hook
+did not limit; it runs across the hook tests and the isolation walks.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -21,10 +71,26 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from portal.extensions import db
 from tenants.models import Municipality, Organization, Region, Role, Subordination
+from tenants.opt_out import (  # noqa: F401
+    CORE_MODULES,
+    CORE_OPTION,
+    CORE_STATEMENTS,
+    UNSCOPED_OPTION,
+    ScopingError,
+    checked_reason,
+    core_statement,
+    system_reason,
+    system_session,
+    system_task,
+    unscoped,
+)
 
 M = TypeVar("M")
 Predicate = ColumnElement[bool]
 
+# Tables, not mapped classes, in the scope's own subqueries: the hook never reaches into them.
+_REGIONS, _MUNICIPALITIES, _ORGANIZATIONS = (
+    Region.__table__, Municipality.__table__, Organization.__table__)
 
 class Action(StrEnum):
     """What a user wants to do with a tenant's data."""
@@ -34,6 +100,10 @@ class Action(StrEnum):
     CONFIRM = "confirm"  # confirm what the curator submitted: the head
     REVIEW = "review"  # accept or return reports: the responsible level of the external contour
     MANAGE = "manage"  # accounts and the registry: the administrator
+
+
+def _ids_in(column: sa.ColumnElement, ids: frozenset[int]) -> Predicate:
+    return column.in_(sorted(ids)) if ids else sa.false()
 
 
 @dataclass(frozen=True)
@@ -53,11 +123,11 @@ class Scope:
         if user is None or not getattr(user, "is_authenticated", False):
             return cls()
         by_role: dict[Role, set[int]] = {role: set() for role in Role}
-        for assignment in user.role_assignments:
-            tenant_id = (
-                assignment.region_id or assignment.municipality_id or assignment.organization_id
-            )
-            by_role[assignment.role].add(tenant_id)
+        with system_session("computing the user's own scope from their role assignments"):
+            for assignment in user.role_assignments:
+                tenant_id = (assignment.region_id or assignment.municipality_id
+                             or assignment.organization_id)
+                by_role[assignment.role].add(tenant_id)
         return cls(
             user_id=user.id,
             is_admin=bool(by_role[Role.ADMIN]),
@@ -68,14 +138,20 @@ class Scope:
         )
 
     @classmethod
-    def system(cls) -> Scope:
-        """Explicit opt-out of scoping for CLI commands and the demo loader."""
+    def system(cls, reason: str) -> Scope:
+        """A scope that admits everything, for explicit predicates; ``reason`` is mandatory."""
+        checked_reason(reason)
         return cls(is_admin=True)
 
     @property
     def is_external(self) -> bool:
         """True for the external contour: administrators, regional and municipal coordinators."""
         return self.is_admin or bool(self.region_ids or self.municipality_ids)
+
+    @property
+    def own_org_ids(self) -> frozenset[int]:
+        """Organizations the user works in (curator or head)."""
+        return self.curator_org_ids | self.head_org_ids
 
     def cache_key(self) -> str:
         """A stable string that changes whenever the visible data could change."""
@@ -88,41 +164,41 @@ class Scope:
         ]
         return "|".join(parts)
 
-    # -- predicates ---------------------------------------------------------------------
+    # -- predicates ----------------------------------------------------------------------
+    # ``on`` is the mapped class (the predicate filters that entity, adapted to its aliases)
+    # or its table (inside the scope's own subqueries, which the hook must not touch).
 
-    def organizations(self, action: Action = Action.VIEW) -> Predicate:
+    def organizations(self, action: Action = Action.VIEW, on: Any = Organization) -> Predicate:
         """Predicate on :class:`Organization` rows the user may act on."""
         if self.is_admin:
             return sa.true()
+        orgs = _columns(on)
         clauses: list[Predicate] = []
-        in_region = Organization.municipality_id.in_(
-            sa.select(Municipality.id).where(Municipality.region_id.in_(self.region_ids))
-        )
+        in_region = orgs.municipality_id.in_(
+            sa.select(_MUNICIPALITIES.c.id).where(
+                _ids_in(_MUNICIPALITIES.c.region_id, self.region_ids)))
         municipal_subordinate = sa.and_(
-            Organization.municipality_id.in_(self.municipality_ids),
-            Organization.subordination == Subordination.MUNICIPAL,
+            _ids_in(orgs.municipality_id, self.municipality_ids),
+            orgs.subordination == Subordination.MUNICIPAL,
         )
         if action is Action.VIEW:
             if self.region_ids:
                 clauses.append(in_region)
             if self.municipality_ids:
                 clauses.append(municipal_subordinate)
-            org_ids = self.curator_org_ids | self.head_org_ids
-            if org_ids:
-                clauses.append(Organization.id.in_(org_ids))
+            if self.own_org_ids:
+                clauses.append(_ids_in(orgs.id, self.own_org_ids))
         elif action is Action.EDIT and self.curator_org_ids:
-            clauses.append(Organization.id.in_(self.curator_org_ids))
+            clauses.append(_ids_in(orgs.id, self.curator_org_ids))
         elif action is Action.CONFIRM and self.head_org_ids:
-            clauses.append(Organization.id.in_(self.head_org_ids))
+            clauses.append(_ids_in(orgs.id, self.head_org_ids))
         elif action is Action.REVIEW:
             # Municipal coordinators review municipally subordinate organizations; the
             # regional centre reviews the ones the region founded, wherever they lie.
             if self.municipality_ids:
                 clauses.append(municipal_subordinate)
             if self.region_ids:
-                clauses.append(
-                    sa.and_(in_region, Organization.subordination == Subordination.REGIONAL)
-                )
+                clauses.append(sa.and_(in_region, orgs.subordination == Subordination.REGIONAL))
         return sa.or_(*clauses) if clauses else sa.false()
 
     def municipalities(self, action: Action = Action.VIEW) -> Predicate:
@@ -133,9 +209,9 @@ class Scope:
             return sa.false()
         clauses: list[Predicate] = []
         if self.region_ids:
-            clauses.append(Municipality.region_id.in_(self.region_ids))
+            clauses.append(_ids_in(Municipality.region_id, self.region_ids))
         if self.municipality_ids:
-            clauses.append(Municipality.id.in_(self.municipality_ids))
+            clauses.append(_ids_in(Municipality.id, self.municipality_ids))
         return sa.or_(*clauses) if clauses else sa.false()
 
     def regions(self, action: Action = Action.VIEW) -> Predicate:
@@ -144,17 +220,70 @@ class Scope:
             return sa.true()
         if action not in (Action.VIEW, Action.REVIEW, Action.MANAGE) or not self.region_ids:
             return sa.false()
-        return Region.id.in_(self.region_ids)
+        return _ids_in(Region.id, self.region_ids)
 
-    def predicate(self, model: type, action: Action = Action.VIEW) -> Predicate:
-        """Predicate on any scoped model: a registered rule, or its ``organization_id``."""
-        rule = _RULES.get(model)
+    def regions_in_scope(self) -> list[int] | sa.Select | sa.CompoundSelect | None:
+        """Ids of the regions any of the user's roles lies in (a list or a subquery, for
+        ``in_``), None if none."""
+        muns, orgs = _MUNICIPALITIES, _ORGANIZATIONS
+        if not (self.municipality_ids or self.own_org_ids):
+            return sorted(self.region_ids) or None  # regional coordinators: no subquery
+        parts = []
+        if self.region_ids:
+            parts.append(sa.select(_REGIONS.c.id).where(_ids_in(_REGIONS.c.id, self.region_ids)))
+        if self.municipality_ids:
+            parts.append(sa.select(muns.c.region_id).where(
+                _ids_in(muns.c.id, self.municipality_ids)))
+        if self.own_org_ids:
+            parts.append(sa.select(muns.c.region_id)
+                         .join(orgs, orgs.c.municipality_id == muns.c.id)
+                         .where(_ids_in(orgs.c.id, self.own_org_ids)))
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else sa.union(*parts)
+
+    def predicate(self, model: type, action: Action = Action.VIEW, on: Any = None) -> Predicate:
+        """Predicate on any scoped model: a registered rule, or its ``organization_id``.
+
+        ``on=Model.__table__`` builds the ``organization_id`` rule on the table, for use
+        inside another predicate's subquery.
+        """
+        rule = _RULES.get(model) if on is None else None
         if rule is not None:
             return rule(self, action)
-        org_column = getattr(model, "organization_id", None)
+        target = model if on is None else on
+        org_column = getattr(_columns(target), "organization_id", None)
         if org_column is None:
             raise TypeError(f"{model.__name__} has no scoping rule; register one")
-        return org_column.in_(sa.select(Organization.id).where(self.organizations(action)))
+        if self.is_admin:
+            return sa.true()
+        if action is Action.VIEW and not (self.region_ids or self.municipality_ids):
+            return _ids_in(org_column, self.own_org_ids)  # no subquery needed
+        return org_column.in_(sa.select(_ORGANIZATIONS.c.id).where(
+            self.organizations(action, on=_ORGANIZATIONS)))
+
+    def readable(self, model: type) -> Predicate:
+        """What the hook limits every query of ``model`` to: VIEW, plus context rows.
+
+        The curator and head read the municipality and region their organization lies in
+        (names on its card, the region's settings in the workflow) without being allowed
+        their pages; everything else is exactly :meth:`predicate` for VIEW.
+        """
+        if self.is_admin:
+            return sa.true()
+        if model is Region:
+            regions = self.regions_in_scope()
+            return Region.id.in_(regions) if regions is not None else sa.false()
+        if model is Municipality and self.own_org_ids:
+            return sa.or_(self.municipalities(), Municipality.id.in_(
+                sa.select(_ORGANIZATIONS.c.municipality_id)
+                .where(_ids_in(_ORGANIZATIONS.c.id, self.own_org_ids))))
+        return self.predicate(model, Action.VIEW)
+
+
+def _columns(target: Any) -> Any:
+    """Column access for a mapped class (``Model.col``) or a table (``table.c.col``)."""
+    return target.c if isinstance(target, sa.Table) else target
 
 
 _RULES: dict[type, Callable[[Scope, Action], Predicate]] = {
@@ -162,25 +291,66 @@ _RULES: dict[type, Callable[[Scope, Action], Predicate]] = {
     Municipality: Scope.municipalities,
     Region: Scope.regions,
 }
+_SHARED: dict[type, str] = {}  # model → why it is not tenant data
 
 
 def scope_rule(model: type) -> Callable:
-    """Register the predicate for a model that is not owned through ``organization_id``."""
+    """Register the predicate for a model that is not owned through ``organization_id``.
+
+    A rule must build its subqueries on tables (``Model.__table__``), like this module.
+    """
 
     def register(func: Callable[[Scope, Action], Predicate]) -> Callable:
         _RULES[model] = func
+        _tenant_models.cache_clear()
         return func
 
     return register
 
 
+def shared_model(model: type, reason: str) -> None:
+    """Declare that ``model`` holds no tenant data: the hook leaves it alone."""
+    _SHARED[model] = checked_reason(reason)
+    _tenant_models.cache_clear()
+
+
+def tenant_models(registry: Any = None) -> tuple[type, ...]:
+    """Every tenant-owned mapped model; raises for a model that is neither owned nor shared."""
+    registry = registry or db.Model.registry
+    return _tenant_models(registry, len(registry.mappers))  # a new mapper: classify again
+
+
+@functools.lru_cache(maxsize=8)
+def _tenant_models(registry: Any, _mapper_count: int) -> tuple[type, ...]:
+    owned, unclassified = [], []
+    for mapper in sorted(registry.mappers, key=lambda m: m.class_.__name__):
+        model = mapper.class_
+        if model in _SHARED:
+            continue
+        if model in _RULES or "organization_id" in mapper.local_table.c:
+            owned.append(model)
+        else:
+            unclassified.append(model.__name__)
+    if unclassified:
+        raise ScopingError(
+            f"models neither tenant-owned nor shared: {', '.join(unclassified)}; register a "
+            "scope_rule (or give it organization_id), or declare it shared_model with a reason")
+    return tuple(owned)
+
+
+# -- the current user ------------------------------------------------------------------------
+
 def current_scope() -> Scope:
-    """The scope of the user of this request, computed once per request."""
+    """The scope of the user of this request, computed once per signed-in user."""
     if not has_request_context():
         return Scope()
-    scope = getattr(request, "_portal_scope", None)
-    if scope is None:
-        scope = request._portal_scope = Scope.for_user(current_user)
+    with system_session("loading the signed-in account to compute its own scope"):
+        user = current_user._get_current_object()
+    cached = request.__dict__.get("_portal_scope")
+    if cached is not None and cached[0] is user:  # login/logout inside a request recompute it
+        return cached[1]
+    scope = Scope.for_user(user)
+    request._portal_scope = (user, scope)
     return scope
 
 
@@ -327,7 +497,11 @@ url_argument("org_id", "organization", Organization, parents=("municipality",))
 
 
 def init_app(app: Flask) -> None:
-    """Resolve tenant ids in every URL through the scope before the view is called."""
+    """Install the scope hook and resolve tenant ids in every URL before the view is called."""
+    from tenants import scope_hook
+
+    tenant_models()  # fails now, not at the first request, for an unclassified model
+    scope_hook.install()
 
     @app.url_value_preprocessor
     def _preprocess(endpoint, values):

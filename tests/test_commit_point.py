@@ -212,6 +212,7 @@ def test_every_domain_error_is_a_refusal():
     assert len(errors) > 10
     assert {e.__qualname__ for e in errors if not issubclass(e, Refusal)} == {
         StartupQueryError.__qualname__,  # a programming error, not an answer to a user
+        "ScopingError",  # tenants.opt_out: an opt-out without a reason, a programming error
         # Control flow inside the file reader, caught there and never seen by a view:
         "Enough",  # portal.tabular_sheet: stop reading a sheet once its data is read
         "_Forbidden",  # portal.ooxml: a DTD/entity, turned into FileRejected by the reader

@@ -361,7 +361,7 @@ def test_both_sql_shapes_give_the_same_sums(app, factory, land, grain):
         strategies = ["joins", "pivot"] + (["lateral"] if db.engine.dialect.name ==
                                            "postgresql" else [])  # SQLite has no LATERAL
         found = {strategy: queries.aggregate(metrics, catalogue, selection, grain,
-                                             Scope.system(), strategy=strategy)
+                                             Scope.system("the test compares sums of all organizations"), strategy=strategy)
                  .frame.sort_values(list(grain) or ["reports"]).reset_index(drop=True)
                  for strategy in strategies}
     for strategy in strategies[1:]:

@@ -83,7 +83,8 @@ def test_the_parser_module_imports_neither_flask_nor_the_database():
     imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     imported |= {a.name for node in ast.walk(tree) if isinstance(node, ast.Import)
                  for a in node.names}
-    assert imported <= {"__future__", "re", "dataclasses", "typing", "portal.report_files",
+    assert imported <= {"__future__", "re", "dataclasses", "typing", "collections.abc",
+                        "portal.report_files",
                         "portal.tabular"}, imported
     assert [a.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
             and node.module == "portal.report_files" for a in node.names] == ["file_format"]

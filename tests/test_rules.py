@@ -61,7 +61,7 @@ def _report(org, period, state, first=None) -> Report:
 
 def _dashboard_status(land, reporting, grain=("organization_id",)):
     selection = dashboard_queries.Selection(land["region"].id, (land["period"].id,))
-    return dashboard_queries.status(selection, reporting, grain, Scope.system())
+    return dashboard_queries.status(selection, reporting, grain, Scope.system("the test reads every organization"))
 
 
 def _sql(expression):
@@ -94,7 +94,7 @@ def test_first_submission_at_the_deadline_boundary(land, factory, hour, minute, 
     assert rules.on_time(report.state, report.first_submitted_at, reporting.ends_at) is on_time
     assert rules.late(report.state, report.first_submitted_at, reporting.ends_at,
                       later) is (not on_time)
-    rows = status_queries.status_rows(period, municipality=land["municipality"], scope=Scope.system())
+    rows = status_queries.status_rows(period, municipality=land["municipality"], scope=Scope.system("the test reads every organization"))
     assert status_queries.summarize(rows, period).on_time == int(on_time)
     assert rows[0].submitted_late(reporting) is (not on_time)
     # SQL: the dashboards' statement and a direct SELECT.
@@ -210,7 +210,7 @@ def test_only_a_report_out_of_the_draft_counts_as_submitted(land, factory, state
     assert rules.submitted(report.state) is counted
     assert db.session.scalar(sa.select(rules.submitted(Report.state))
                              .where(Report.id == report.id)) is counted
-    rows = status_queries.status_rows(period, municipality=land["municipality"], scope=Scope.system())
+    rows = status_queries.status_rows(period, municipality=land["municipality"], scope=Scope.system("the test reads every organization"))
     summary = status_queries.summarize(rows, period)
     reporting = rules.reporting(period)
     totals = _dashboard_status(land, reporting, ()).iloc[0]
@@ -257,7 +257,7 @@ def test_closed_organizations_are_expected_only_if_they_closed_after_the_deadlin
         db.session.flush()
     wanted = closure in ("open", "closed as the deadline ended", "closed after the deadline")
     assert rules.expected(org, reporting) is wanted
-    rows = status_queries.status_rows(period, municipality=land["municipality"], scope=Scope.system())
+    rows = status_queries.status_rows(period, municipality=land["municipality"], scope=Scope.system("the test reads every organization"))
     assert [r.organization.id for r in rows] == ([org.id] if wanted else [])
     assert _dashboard_status(land, reporting, ())["expected"].sum() == int(wanted)
 
@@ -327,7 +327,7 @@ def test_a_ratio_ignores_a_report_that_lacks_one_of_its_parts(app, land, factory
             ["lateral"] if db.engine.dialect.name == "postgresql" else [])
         for strategy in strategies:
             total = dashboard_queries.aggregate([metric], catalogue, selection, (),
-                                                Scope.system(), strategy=strategy).values()
+                                                Scope.system("the test reads every organization"), strategy=strategy).values()
             assert total[code].iloc[0] == round(python, metric.precision), strategy
             assert total[f"{code}__n"].iloc[0] == 1, strategy
 

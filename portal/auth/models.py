@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from portal.clock import utcnow
 from portal.extensions import db
 from tenants.models import Role, RoleAssignment
-from tenants.scoping import Action, Scope, scope_rule, url_argument
+from tenants.scoping import Action, Scope, scope_rule, shared_model, url_argument
 
 
 class User(UserMixin, db.Model):
@@ -90,6 +90,11 @@ def _visible_assignments(scope: Scope, action: Action) -> sa.ColumnElement[bool]
         return RoleAssignment.user_id == scope.user_id
     return sa.false()
 
+
+# Accounts are not tenant data: who changed a report is shown beside it to everyone who sees
+# the report. Account pages and the administration read them through the rules above.
+shared_model(User, "accounts: the names of who changed what are shown beside tenant data")
+shared_model(RoleAssignment, "accounts: read by the administration and the user's own scope")
 
 url_argument("user_id", "account", User)
 url_argument("assignment_id", "assignment", RoleAssignment, parents=("user",))

@@ -18,6 +18,7 @@ from portal.auth.models import User
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.i18n import SESSION_LOCALE_KEY
+from tenants.scoping import system_session
 
 _STARTED = "_started"  # seconds since the epoch, UTC
 _SEEN = "_seen"
@@ -62,7 +63,9 @@ def _account(session_id: str) -> User | None:
     if not (ident.isascii() and ident.isdigit() and generation.isascii()
             and generation.isdigit()):
         return None  # also every session opened before generations existed
-    user = db.session.get(User, int(ident))
+    # The scope is computed from this account: loading it must not wait for the scope.
+    with system_session("loading the signed-in account and its role assignments"):
+        user = db.session.get(User, int(ident))
     if user is None or not user.active or user.session_generation != int(generation):
         return None
     return user

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from portal.clock import utcnow
 from portal.extensions import db
 from tenants.models import OrganizationType, _enum
-from tenants.scoping import Action, Scope, scope_rule, url_argument
+from tenants.scoping import Action, Scope, scope_rule, shared_model, url_argument
 
 
 class Unit(StrEnum):
@@ -121,3 +121,5 @@ def _visible_indicators(scope: Scope, action: Action) -> sa.ColumnElement[bool]:
 
 
 url_argument("indicator_id", "indicator", Indicator)
+shared_model(Indicator, "the indicator catalogue is one for every region")
+shared_model(ValidationRule, "the validation rules of the catalogue are one for every region")

@@ -17,6 +17,7 @@ from portal.demo.reports import load_reports
 from portal.demo.roadmaps import load_documents_and_roadmaps
 from portal.extensions import db
 from tenants.models import Municipality, Organization, OrganizationType, Region, Role, Subordination
+from tenants.scoping import system_task
 
 DEMO_PASSWORD = "demo-mentor-2026"  # meets the password policy (portal/auth/passwords.py)
 
@@ -75,12 +76,14 @@ ACCOUNTS = [
 ]
 
 
+@system_task("the demo loader checks the whole database is empty")
 def database_is_empty() -> bool:
     """True when no region and no user exist yet (explicit, unscoped check for the CLI)."""
     return not db.session.scalar(sa.select(sa.func.count()).select_from(Region)) and \
         not db.session.scalar(sa.select(sa.func.count()).select_from(User))
 
 
+@system_task("the demo loader writes and reads every tenant of the demo region")
 def load_demo() -> None:
     """Create the demo region and its accounts; flushes, the caller commits."""
     region = Region(code=REGION[0], name=REGION[1])

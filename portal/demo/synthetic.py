@@ -23,6 +23,7 @@ from portal.extensions import db
 from portal.reports.models import Period, Report, ReportState, ReportValue
 from portal.reports.periods import default_deadline, default_opening, previous_quarter
 from tenants.models import Municipality, Organization, OrganizationType, Region, Subordination
+from tenants.scoping import system_task
 
 TYPES = [OrganizationType.SCHOOL, OrganizationType.KINDERGARTEN, OrganizationType.ADDITIONAL,
          OrganizationType.COLLEGE]
@@ -261,6 +262,7 @@ def _values(rng: np.random.Generator, type_of_org: np.ndarray, mun_of_org: np.nd
 SCALE_LOGINS = ("scale.region", "scale.municipal")
 
 
+@system_task("flask demo --scale builds a synthetic region with its accounts")
 def load_scaled(organizations: int, *, seed: int = 2026, password: str = "demo-mentor-2026"
                 ) -> SyntheticRegion:
     """``flask demo --scale N``: the synthetic region and two accounts to look at it, the

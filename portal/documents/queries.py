@@ -1,15 +1,15 @@
-"""Reads of the documents register; every one goes through the scope."""
+"""Reads of the documents register; the scope hook limits every one to the user's scope."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.documents.models import Document, DocumentKind, DocumentVersion
 from portal.extensions import db
 from tenants.models import Organization
-from tenants.scoping import scoped_select
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class RegisterEntry:
 def register(organization: Organization) -> list[RegisterEntry]:
     """Every kind of document with the organization's entry for it (two queries)."""
     documents = db.session.scalars(
-        scoped_select(Document).where(Document.organization_id == organization.id)
+        sa.select(Document).where(Document.organization_id == organization.id)
         .options(selectinload(Document.versions).joinedload(DocumentVersion.uploaded_by))
     ).all()
     by_kind = {d.kind: d for d in documents}
@@ -36,7 +36,7 @@ def register(organization: Organization) -> list[RegisterEntry]:
 
 def present_documents(organization: Organization) -> list[Document]:
     """The organization's documents that have a version, for choosing evidence."""
-    stmt = (scoped_select(Document)
+    stmt = (sa.select(Document)
             .where(Document.organization_id == organization.id, Document.current_number > 0)
             .order_by(Document.kind))
     return list(db.session.scalars(stmt))
@@ -44,7 +44,7 @@ def present_documents(organization: Organization) -> list[Document]:
 
 def versions_of(document: Document) -> list[DocumentVersion]:
     """A document's history, newest first, with the uploaders."""
-    stmt = (scoped_select(DocumentVersion).where(DocumentVersion.document_id == document.id)
+    stmt = (sa.select(DocumentVersion).where(DocumentVersion.document_id == document.id)
             .options(joinedload(DocumentVersion.uploaded_by))
             .order_by(DocumentVersion.number.desc()))
     return list(db.session.scalars(stmt))

@@ -22,7 +22,7 @@ from portal.reports.periods import (
     school_year_label,
     school_year_of,
 )
-from tenants.models import Municipality, Organization, Region, _enum
+from tenants.models import Organization, Region, _enum
 from tenants.scoping import Action, Scope, scope_rule, url_argument
 
 if TYPE_CHECKING:
@@ -198,16 +198,6 @@ class AuditEntry(db.Model):
     report: Mapped[Report | None] = relationship()
 
 
-def _regions_in_scope(scope: Scope):
-    """Ids of regions any of the user's roles lies in (a subquery)."""
-    return sa.union(
-        sa.select(Region.id).where(Region.id.in_(scope.region_ids)),
-        sa.select(Municipality.region_id).where(Municipality.id.in_(scope.municipality_ids)),
-        sa.select(Municipality.region_id).join(Organization).where(
-            Organization.id.in_(scope.curator_org_ids | scope.head_org_ids)),
-    )
-
-
 @scope_rule(Period)
 def _visible_periods(scope: Scope, action: Action) -> sa.ColumnElement[bool]:
     """Everyone in a region sees its periods; its regional coordinator opens and closes them."""
@@ -215,12 +205,15 @@ def _visible_periods(scope: Scope, action: Action) -> sa.ColumnElement[bool]:
         return sa.true()
     if action is Action.MANAGE:
         return Period.region_id.in_(scope.region_ids) if scope.region_ids else sa.false()
-    return Period.region_id.in_(_regions_in_scope(scope))
+    regions = scope.regions_in_scope()
+    return Period.region_id.in_(regions) if regions is not None else sa.false()
 
 
 @scope_rule(ReportValue)
 def _visible_values(scope: Scope, action: Action) -> sa.ColumnElement[bool]:
-    return ReportValue.report_id.in_(sa.select(Report.id).where(scope.predicate(Report, action)))
+    reports = Report.__table__  # a table: the scope's own subquery stays out of the hook
+    return ReportValue.report_id.in_(
+        sa.select(reports.c.id).where(scope.predicate(Report, action, on=reports)))
 
 
 url_argument("report_id", "report", Report, parents=("organization", "period"))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from portal import clock, rules
@@ -30,7 +31,6 @@ from portal.roadmaps.models import (
     Roadmap,
     RoadmapEvent,
 )
-from tenants.scoping import scoped_select
 
 NOTE_MAX, ORDER_MAX = 5000, 255
 
@@ -116,7 +116,7 @@ def rows_for(report: Report, roadmap: Roadmap | None) -> list[ExecutionRow]:
               if n.event.due_on <= end or (n.event.starts_on and n.event.starts_on <= end)]
     ids = [n.event.id for n in events]
     current = {e.event_id: e for e in db.session.scalars(
-        scoped_select(EventExecution).where(EventExecution.report_id == report.id,
+        sa.select(EventExecution).where(EventExecution.report_id == report.id,
                                             EventExecution.event_id.in_(ids)))}
     previous = queries.latest_executions(ids, before=report.period)
     reached = rules.execution_reached(report.period, clock.today(report.period.region))

@@ -1,4 +1,4 @@
-"""Reads of roadmaps and their execution; tenant data always through the scope."""
+"""Reads of roadmaps and their execution; the scope hook limits every one to the scope."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from portal.roadmaps.models import (
     RoadmapEvent,
 )
 from tenants.models import Organization
-from tenants.scoping import scoped_select
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,7 @@ def roadmaps_of(organization: Organization) -> list[tuple[Roadmap, int]]:
     """The organization's roadmaps, newest school year first, with their event counts."""
     count = (sa.select(sa.func.count(RoadmapEvent.id))
              .where(RoadmapEvent.roadmap_id == Roadmap.id).scalar_subquery())
-    stmt = (scoped_select(Roadmap).add_columns(count)
+    stmt = (sa.select(Roadmap).add_columns(count)
             .where(Roadmap.organization_id == organization.id)
             .order_by(Roadmap.school_year.desc()))
     return [(roadmap, n) for roadmap, n in db.session.execute(stmt).all()]
@@ -41,7 +40,7 @@ def roadmaps_of(organization: Organization) -> list[tuple[Roadmap, int]]:
 
 def roadmap_for(organization_id: int, school_year: int) -> Roadmap | None:
     """The roadmap of an organization for a school year, if the user may see it."""
-    return db.session.scalars(scoped_select(Roadmap).where(
+    return db.session.scalars(sa.select(Roadmap).where(
         Roadmap.organization_id == organization_id, Roadmap.school_year == school_year)
         .options(selectinload(Roadmap.events))).first()
 
@@ -87,7 +86,7 @@ def latest_executions(event_ids: list[int], before: Period | None = None,
     """The latest reported execution of each event (optionally only in periods before one)."""
     if not event_ids:
         return {}
-    stmt = (scoped_select(EventExecution).join(EventExecution.report).join(Report.period)
+    stmt = (sa.select(EventExecution).join(EventExecution.report).join(Report.period)
             .where(EventExecution.event_id.in_(event_ids)).order_by(*period_order()))
     if before is not None:
         stmt = stmt.where(Period.year * 4 + Period.quarter < before.year * 4 + before.quarter)
@@ -99,7 +98,7 @@ def latest_executions(event_ids: list[int], before: Period | None = None,
 
 def reports_for(roadmap: Roadmap) -> list[Report]:
     """The organization's quarterly reports of the roadmap's school year, newest first."""
-    stmt = (scoped_select(Report).join(Report.period)
+    stmt = (sa.select(Report).join(Report.period)
             .where(Report.organization_id == roadmap.organization_id,
                    Period.school_year == roadmap.school_year)
             .order_by(*period_order()))
