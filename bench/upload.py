@@ -70,7 +70,7 @@ def _setup(app):
     """A region with one municipality of 300 organizations, two quarters, two accounts."""
     from portal.auth import operations as accounts
     from portal.extensions import db
-    from portal.reports import operations
+    from portal.reports import period_operations
     from tenants.models import (
         Municipality,
         Organization,
@@ -93,7 +93,7 @@ def _setup(app):
         db.session.flush()
         quarters = [(2024, 4), (2025, 1), (2025, 2), (2025, 3), (2025, 4), (2026, 1), (2026, 2),
                     (2026, 3)]
-        periods = {yq: operations.open_period(region, *yq) for yq in quarters}
+        periods = {yq: period_operations.open_period(region, *yq) for yq in quarters}
         curator = accounts.create_user("bench.curator", "Куратор")
         curator.set_password(PASSWORD)
         accounts.assign_role(curator, Role.CURATOR, orgs[0].code)
