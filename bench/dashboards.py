@@ -55,12 +55,12 @@ def _side_by_side(runs: list, repeat: int) -> list[float]:
 
 
 def _setup(app, organizations: int) -> dict:
+    """The synthetic region, a user per dashboard level, fresh planner statistics."""
     import sqlalchemy as sa
 
-    from portal.auth import operations as accounts
     from portal.demo.synthetic import build_region
     from portal.extensions import db
-    from tenants.models import Organization, Role
+    from tenants.models import Municipality, Organization, Region
 
     with app.app_context():
         started = time.perf_counter()
@@ -71,30 +71,42 @@ def _setup(app, organizations: int) -> dict:
             sa.select(Organization.municipality_id, sa.func.count())
             .group_by(Organization.municipality_id).order_by(sa.func.count().desc()).limit(1)
         ).first()[0]
-        from tenants.models import Municipality, Region
-
         region = db.session.get(Region, info.region_id)
         municipality = db.session.get(Municipality, largest)
         organization = db.session.scalars(
             sa.select(Organization).where(Organization.municipality_id == largest,
                                           Organization.is_active).order_by(Organization.id)
         ).first()
-        users = {}
-        for login, role, code in (("bench.region", Role.REGIONAL, region.code),
-                                  ("bench.municipal", Role.MUNICIPAL, municipality.code),
-                                  ("bench.curator", Role.CURATOR, organization.code)):
-            user = accounts.create_user(login, login)
-            user.set_password(PASSWORD)
-            accounts.assign_role(user, role, code)
-            users[login] = user.id
-        db.session.commit()
-        # Statistics for the planner and PostgreSQL's visibility map (index-only scans), as
-        # autovacuum keeps them in production; SQLite's equivalent is PRAGMA optimize.
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql("VACUUM ANALYZE" if connection.dialect.name ==
-                                       "postgresql" else "ANALYZE")
+        users = _users(region.code, municipality.code, organization.code)
+        _analyze(db.engine)
         return {"info": info, "built": built, "region": region.id, "municipality": largest,
                 "organization": organization.id, "users": users}
+
+
+def _users(region: str, municipality: str, organization: str) -> dict[str, int]:
+    """The regional, municipal and institution accounts (committed); ids by login."""
+    from portal.auth import operations as accounts
+    from portal.extensions import db
+    from tenants.models import Role
+
+    users = {}
+    for login, role, code in (("bench.region", Role.REGIONAL, region),
+                              ("bench.municipal", Role.MUNICIPAL, municipality),
+                              ("bench.curator", Role.CURATOR, organization)):
+        user = accounts.create_user(login, login)
+        user.set_password(PASSWORD)
+        accounts.assign_role(user, role, code)
+        users[login] = user.id
+    db.session.commit()
+    return users
+
+
+def _analyze(engine) -> None:
+    # Statistics for the planner and PostgreSQL's visibility map (index-only scans), as
+    # autovacuum keeps them in production; SQLite's equivalent is PRAGMA optimize.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM ANALYZE" if connection.dialect.name ==
+                                   "postgresql" else "ANALYZE")
 
 
 @contextmanager
@@ -113,10 +125,7 @@ def _recording(engine, statements: list):
 
 def _measure(app, ids: dict, repeat: int) -> dict:
     """Median data time and bare SQL time of each dashboard, as its own user."""
-    from flask_login import login_user
-
     from dashboards import views
-    from portal.auth.models import User
     from portal.extensions import db
     from tenants.models import Municipality, Organization, Region
 
@@ -130,26 +139,7 @@ def _measure(app, ids: dict, repeat: int) -> dict:
     }
     results = {}
     for name, (login, model, ident, build, path) in pages.items():
-        def data(statements: list | None = None, login=login, model=model, ident=ident,
-                 build=build, path=path):
-            # The request as the view gets it: the user logged in, the URL's object loaded
-            # through the scope; timed from there to every chart's figure JSON and table.
-            with app.test_request_context(path.format(ident),
-                                          headers={"Accept-Language": "ru"}):
-                login_user(db.session.get(User, ids["users"][login]))
-                target = db.session.get(model, ident)
-                engine = db.engines[None]
-                started = time.perf_counter()
-                with _recording(engine, statements if statements is not None else []):
-                    page = build(target)
-                    charts = page.charts()
-                    json.dumps([c.figure for c in charts], allow_nan=False)
-                    for chart in charts:
-                        chart.records()
-                elapsed = (time.perf_counter() - started) * 1000
-                db.session.remove()
-            return elapsed
-
+        data = _page_data(app, ids["users"][login], model, ident, build, path)
         statements: list = []
         with app.app_context():
             data(statements)
@@ -157,6 +147,33 @@ def _measure(app, ids: dict, repeat: int) -> dict:
             page_ms, sql_ms = _side_by_side([data, sql], repeat)
             results[name] = {"data": page_ms, "sql": sql_ms, "statements": len(statements)}
     return results
+
+
+def _page_data(app, user_id: int, model, ident: int, build, path: str):
+    """A timer of one dashboard's data (ms), recording its SQL into the list it is given."""
+    from flask_login import login_user
+
+    from portal.auth.models import User
+    from portal.extensions import db
+
+    def data(statements: list | None = None) -> float:
+        # The request as the view gets it: the user logged in, the URL's object loaded
+        # through the scope; timed from there to every chart's figure JSON and table.
+        with app.test_request_context(path.format(ident), headers={"Accept-Language": "ru"}):
+            login_user(db.session.get(User, user_id))
+            target = db.session.get(model, ident)
+            engine = db.engines[None]
+            started = time.perf_counter()
+            with _recording(engine, statements if statements is not None else []):
+                page = build(target)
+                charts = page.charts()
+                json.dumps([c.figure for c in charts], allow_nan=False)
+                for chart in charts:
+                    chart.records()
+            elapsed = (time.perf_counter() - started) * 1000
+            db.session.remove()
+        return elapsed
+    return data
 
 
 def _sql_runner(engine, statements: list):
@@ -203,12 +220,12 @@ def _plotly_version() -> str:
     return plotly.__version__
 
 
-def run(database_url: str, label: str, organizations: int, repeat: int) -> list[str]:
+def _app(database_url: str):
+    """The portal on the given database, migrated to the newest schema."""
     from flask_migrate import upgrade
 
     from portal import create_app
     from portal.config import TestConfig
-    from portal.extensions import db
 
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = database_url
@@ -217,17 +234,27 @@ def run(database_url: str, label: str, organizations: int, repeat: int) -> list[
     app = create_app(Config)
     with app.app_context():
         upgrade()
+    return app
+
+
+def run(database_url: str, label: str, organizations: int, repeat: int) -> list[str]:
+    """Build the region on the database, measure the dashboards; the result lines."""
+    from portal.extensions import db
+
+    app = _app(database_url)
     ids = _setup(app, organizations)
-    info = ids["info"]
     measured = _measure(app, ids, repeat)
     http = _http(app, ids, repeat)
     with app.app_context():
         db.engine.dispose()
+    return _result_lines(f"{label}_{organizations}", organizations >= 10_000, ids, measured,
+                         http)
 
-    big = organizations >= 10_000
+
+def _result_lines(suffix: str, big: bool, ids: dict, measured: dict, http: dict) -> list[str]:
+    info = ids["info"]
     regional_target = 2000 if big else 300
     municipal_target = 2000 if big else 150
-    suffix = f"{label}_{organizations}"
     regional, municipal = measured["regional"], measured["municipal"]
     institution = measured["institution"]
     ratio = regional["data"] / regional["sql"] if regional["sql"] else float("inf")

@@ -23,7 +23,7 @@ from portal import clock
 from portal.documents.models import Document, DocumentKind, DocumentVersion
 from portal.extensions import db
 from portal.reports.models import Period, Report
-from portal.reports.operations import open_period
+from portal.reports.period_operations import open_period
 from portal.roadmaps import schoolyear
 from portal.roadmaps.models import EventExecution, ExecutionStatus, Roadmap, RoadmapEvent
 from portal.roadmaps.template import STANDARD_EVENTS

@@ -70,7 +70,7 @@ def _setup(app):
     """A region with one municipality of 300 organizations, two quarters, two accounts."""
     from portal.auth import operations as accounts
     from portal.extensions import db
-    from portal.reports import operations
+    from portal.reports import period_operations
     from tenants.models import (
         Municipality,
         Organization,
@@ -93,7 +93,7 @@ def _setup(app):
         db.session.flush()
         quarters = [(2024, 4), (2025, 1), (2025, 2), (2025, 3), (2025, 4), (2026, 1), (2026, 2),
                     (2026, 3)]
-        periods = {yq: operations.open_period(region, *yq) for yq in quarters}
+        periods = {yq: period_operations.open_period(region, *yq) for yq in quarters}
         curator = accounts.create_user("bench.curator", "Куратор")
         curator.set_password(PASSWORD)
         accounts.assign_role(curator, Role.CURATOR, orgs[0].code)
@@ -166,12 +166,12 @@ def _peak_memory(result: dict, key: str):
         tracemalloc.stop()
 
 
-def run(database_url: str, label: str) -> list[str]:
+def _app(database_url: str):
+    """The portal on the given database, migrated to the newest schema."""
     from flask_migrate import upgrade
 
     from portal import create_app
     from portal.config import TestConfig
-    from portal.extensions import db
 
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = database_url
@@ -180,16 +180,15 @@ def run(database_url: str, label: str) -> list[str]:
     app = create_app(Config)
     with app.app_context():
         upgrade()
-    ids = _setup(app)
-    lines = []
-    org, municipality, periods = ids["org"], ids["municipality"], ids["periods"]
+    return app
 
-    quarters = sorted(periods)  # 8 quarters: 4 for the single runs, 4 for the bulk runs
+
+def _single_runs(app, org: int, periods: dict, quarters: list, memory: dict) -> list[float]:
+    """Times of the single-report uploads; the last run measures peak memory instead."""
     single = app.test_client()
     _login(single, "bench.curator")
-    memory: dict[str, float] = {}
     single_times = []
-    for n, quarter in enumerate(quarters[:REPEATS + 1]):
+    for n, quarter in enumerate(quarters):
         data = _single_file(single, org, periods[quarter])
         url = f"/organizations/{org}/reports/{periods[quarter]}/upload"
         if n == REPEATS:
@@ -199,49 +198,85 @@ def run(database_url: str, label: str) -> list[str]:
         started = time.perf_counter()
         _upload_and_confirm(single, url, data, "report.xlsx")
         single_times.append(time.perf_counter() - started)
+    return single_times
 
+
+def _timed_bulk(bulk, url: str, data: bytes) -> tuple[float, float]:
+    """Upload and save one bulk file: (upload + save time, preview page time)."""
+    started = time.perf_counter()
+    response = bulk.post(url, data={"file": (io.BytesIO(data), "municipality.xlsx")},
+                         content_type="multipart/form-data")
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    uploaded = time.perf_counter()
+    page = bulk.get(response.headers["Location"])
+    assert page.status_code == 200 and b'data-testid="confirm-upload"' in page.data
+    shown = time.perf_counter()
+    saved = bulk.post(response.headers["Location"] + "/save")
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:3000]
+    done = time.perf_counter()
+    return (uploaded - started) + (done - shown), shown - uploaded
+
+
+def _bulk_runs(app, municipality: int, periods: dict, quarters: list, memory: dict
+               ) -> tuple[list[float], list[float]]:
+    """Times of the bulk uploads and of their preview pages; the last run measures memory."""
     bulk = app.test_client()
     _login(bulk, "bench.municipal")
     bulk_times, preview_times = [], []
-    for n, quarter in enumerate(quarters[REPEATS + 1:]):
+    for n, quarter in enumerate(quarters):
         data = _bulk_file(bulk, municipality, periods[quarter])
         url = f"/municipalities/{municipality}/periods/{periods[quarter]}/upload"
         if n == REPEATS:
             with _peak_memory(memory, "bulk"):
                 _upload_and_confirm(bulk, url, data, "municipality.xlsx")
             continue
-        started = time.perf_counter()
-        response = bulk.post(url, data={"file": (io.BytesIO(data), "municipality.xlsx")},
-                             content_type="multipart/form-data")
-        assert response.status_code == 303, response.get_data(as_text=True)[:2000]
-        uploaded = time.perf_counter()
-        page = bulk.get(response.headers["Location"])
-        assert page.status_code == 200 and b'data-testid="confirm-upload"' in page.data
-        shown = time.perf_counter()
-        saved = bulk.post(response.headers["Location"] + "/save")
-        assert saved.status_code == 302, saved.get_data(as_text=True)[:3000]
-        done = time.perf_counter()
-        bulk_times.append((uploaded - started) + (done - shown))
-        preview_times.append(shown - uploaded)
-    single_time, bulk_time = statistics.median(single_times), statistics.median(bulk_times)
-    preview_time = statistics.median(preview_times)
+        upload_time, preview_time = _timed_bulk(bulk, url, data)
+        bulk_times.append(upload_time)
+        preview_times.append(preview_time)
+    return bulk_times, preview_times
+
+
+def _stored_values(app) -> int:
+    from sqlalchemy import func, select
+
+    from portal.extensions import db
+    from portal.reports.models import ReportValue
 
     with app.app_context():
-        from sqlalchemy import func, select
-
-        from portal.reports.models import ReportValue
         stored = db.session.scalar(select(func.count()).select_from(ReportValue))
         db.engine.dispose()
-    assert stored > (REPEATS + 1) * ORGANIZATIONS * 30, stored  # every bulk run stored its values
+    return stored
 
-    lines.append(f"upload_single_{label}: {single_time:.2f} s (target ≤ {TIME_TARGET_S:g} s)")
-    lines.append(f"upload_single_{label}_peak_memory: {memory['single']:.0f} MB "
-                 f"(target ≤ {MEMORY_TARGET_MB} MB)")
-    lines.append(f"upload_bulk300_{label}: {bulk_time:.2f} s (target ≤ {TIME_TARGET_S:g} s)")
-    lines.append(f"upload_bulk300_{label}_peak_memory: {memory['bulk']:.0f} MB "
-                 f"(target ≤ {MEMORY_TARGET_MB} MB)")
-    lines.append(f"upload_bulk300_{label}_preview_page: {preview_time:.2f} s "
-                 f"(target ≤ {TIME_TARGET_S:g} s)")
+
+def run(database_url: str, label: str) -> list[str]:
+    """Time and measure single and bulk uploads on the database; the result lines."""
+    app = _app(database_url)
+    ids = _setup(app)
+    org, municipality, periods = ids["org"], ids["municipality"], ids["periods"]
+    quarters = sorted(periods)  # 8 quarters: 4 for the single runs, 4 for the bulk runs
+    memory: dict[str, float] = {}
+    single_times = _single_runs(app, org, periods, quarters[:REPEATS + 1], memory)
+    bulk_times, preview_times = _bulk_runs(app, municipality, periods,
+                                           quarters[REPEATS + 1:], memory)
+    single_time, bulk_time = statistics.median(single_times), statistics.median(bulk_times)
+    preview_time = statistics.median(preview_times)
+    stored = _stored_values(app)
+    assert stored > (REPEATS + 1) * ORGANIZATIONS * 30, stored  # every bulk run stored its values
+    return _result_lines(label, single_time, bulk_time, preview_time, memory)
+
+
+def _result_lines(label: str, single_time: float, bulk_time: float, preview_time: float,
+                  memory: dict[str, float]) -> list[str]:
+    lines = [
+        f"upload_single_{label}: {single_time:.2f} s (target ≤ {TIME_TARGET_S:g} s)",
+        f"upload_single_{label}_peak_memory: {memory['single']:.0f} MB "
+        f"(target ≤ {MEMORY_TARGET_MB} MB)",
+        f"upload_bulk300_{label}: {bulk_time:.2f} s (target ≤ {TIME_TARGET_S:g} s)",
+        f"upload_bulk300_{label}_peak_memory: {memory['bulk']:.0f} MB "
+        f"(target ≤ {MEMORY_TARGET_MB} MB)",
+        f"upload_bulk300_{label}_preview_page: {preview_time:.2f} s "
+        f"(target ≤ {TIME_TARGET_S:g} s)",
+    ]
     # An upper bound: the whole process (app, both databases' drivers, every run so far).
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     lines.append(f"upload_{label}_process_max_rss: {rss:.0f} MB (target ≤ {MEMORY_TARGET_MB} MB)")

@@ -115,56 +115,75 @@ def aggregate_statement(metrics: list[Metric], catalogue: Metrics, selection: Se
                       grain, scope, labels, strategy, changed)
 
 
-@lru_cache(maxsize=256)
-def _statement(metrics: tuple[Metric, ...], part_ids: tuple[tuple[str, int], ...],
-               selection: Selection, grain: tuple[str, ...], scope: Scope, labels: bool,
-               strategy: str, changed: bool) -> tuple[sa.Select, dict[str, str]]:
-    # Building the expression of a dozen metrics costs milliseconds, more than running it
-    # for one organization; the same inputs (scope included) give the same statement, so
-    # it is kept. Only the statement: the data is read anew on every view.
-    parts = dict(part_ids)
-    counted = [Report.period_id.in_(selection.period_ids), Report.state.in_(selection.states)]
-    if strategy == "pivot":
-        organizations = sa.select(Organization.id).where(*organization_filter(selection, scope))
-        value = sa.cast(ReportValue.value, sa.Float)
-        pivot = (
-            sa.select(Report.id, Report.period_id, Report.organization_id, Report.updated_at,
-                      *[sa.func.max(sa.case((ReportValue.indicator_id == ident, value)))
-                        .label(f"c{ident}") for ident in parts.values()])
-            .outerjoin(ReportValue, sa.and_(ReportValue.report_id == Report.id,
-                                            ReportValue.indicator_id.in_(list(parts.values()))))
-            .where(*counted, Report.organization_id.in_(organizations))
-            .group_by(Report.id, Report.period_id, Report.organization_id, Report.updated_at)
-            .subquery("pivot"))
-        values = {code: pivot.c[f"c{ident}"] for code, ident in parts.items()}
-        source = sa.join(pivot, Organization, Organization.id == pivot.c.organization_id)
-        period_id, updated_at, where = pivot.c.period_id, pivot.c.updated_at, []
-    elif strategy == "lateral":
-        value = sa.cast(ReportValue.value, sa.Float)
-        # An aggregate without GROUP BY: exactly one row per report, NULLs when it lacks
-        # the values (the same as the outer joins).
-        side = (
-            sa.select(*[sa.func.max(sa.case((ReportValue.indicator_id == ident, value)))
-                        .label(f"c{ident}") for ident in parts.values()])
-            .where(ReportValue.report_id == Report.id,
-                   ReportValue.indicator_id.in_(list(parts.values())))
-            .lateral("side"))
-        values = {code: side.c[f"c{ident}"] for code, ident in parts.items()}
-        source = sa.join(Report, Organization, Organization.id == Report.organization_id) \
-            .join(side, sa.true())
-        period_id, updated_at = Report.period_id, Report.updated_at
-        where = [*counted, *organization_filter(selection, scope)]
-    else:
-        source = sa.join(Report, Organization, Organization.id == Report.organization_id)
-        values = {}
-        for code, ident in parts.items():
-            alias = ReportValue.__table__.alias(f"v{ident}")
-            source = source.outerjoin(alias, sa.and_(alias.c.report_id == Report.id,
-                                                     alias.c.indicator_id == ident))
-            values[code] = sa.cast(alias.c.value, sa.Float)
-        period_id, updated_at = Report.period_id, Report.updated_at
-        where = [*counted, *organization_filter(selection, scope)]
+@dataclass(frozen=True)
+class _Source:
+    """The FROM part of an aggregate statement: counted reports with their values."""
 
+    source: sa.FromClause
+    values: dict[str, sa.ColumnElement]
+    period_id: sa.ColumnElement
+    updated_at: sa.ColumnElement
+    where: list[sa.ColumnElement]
+
+
+def _max_columns(part_ids: Iterable[int]) -> list[sa.ColumnElement]:
+    """One column per indicator: its value of the report as a number (NULL when missing)."""
+    value = sa.cast(ReportValue.value, sa.Float)
+    return [sa.func.max(sa.case((ReportValue.indicator_id == ident, value))).label(f"c{ident}")
+            for ident in part_ids]
+
+
+def _pivot_source(parts: dict[str, int], counted: list, selection: Selection,
+                  scope: Scope) -> _Source:
+    organizations = sa.select(Organization.id).where(*organization_filter(selection, scope))
+    pivot = (
+        sa.select(Report.id, Report.period_id, Report.organization_id, Report.updated_at,
+                  *_max_columns(parts.values()))
+        .outerjoin(ReportValue, sa.and_(ReportValue.report_id == Report.id,
+                                        ReportValue.indicator_id.in_(list(parts.values()))))
+        .where(*counted, Report.organization_id.in_(organizations))
+        .group_by(Report.id, Report.period_id, Report.organization_id, Report.updated_at)
+        .subquery("pivot"))
+    values = {code: pivot.c[f"c{ident}"] for code, ident in parts.items()}
+    source = sa.join(pivot, Organization, Organization.id == pivot.c.organization_id)
+    return _Source(source, values, pivot.c.period_id, pivot.c.updated_at, [])
+
+
+def _lateral_source(parts: dict[str, int], counted: list, selection: Selection,
+                    scope: Scope) -> _Source:
+    # An aggregate without GROUP BY: exactly one row per report, NULLs when it lacks
+    # the values (the same as the outer joins).
+    side = (
+        sa.select(*_max_columns(parts.values()))
+        .where(ReportValue.report_id == Report.id,
+               ReportValue.indicator_id.in_(list(parts.values())))
+        .lateral("side"))
+    values = {code: side.c[f"c{ident}"] for code, ident in parts.items()}
+    source = sa.join(Report, Organization, Organization.id == Report.organization_id) \
+        .join(side, sa.true())
+    return _Source(source, values, Report.period_id, Report.updated_at,
+                   [*counted, *organization_filter(selection, scope)])
+
+
+def _joins_source(parts: dict[str, int], counted: list, selection: Selection,
+                  scope: Scope) -> _Source:
+    source = sa.join(Report, Organization, Organization.id == Report.organization_id)
+    values = {}
+    for code, ident in parts.items():
+        alias = ReportValue.__table__.alias(f"v{ident}")
+        source = source.outerjoin(alias, sa.and_(alias.c.report_id == Report.id,
+                                                 alias.c.indicator_id == ident))
+        values[code] = sa.cast(alias.c.value, sa.Float)
+    return _Source(source, values, Report.period_id, Report.updated_at,
+                   [*counted, *organization_filter(selection, scope)])
+
+
+_SOURCES = {"pivot": _pivot_source, "lateral": _lateral_source}
+
+
+def _partials(metrics: tuple[Metric, ...], values: dict[str, sa.ColumnElement]
+              ) -> tuple[list[sa.ColumnElement], dict[str, str]]:
+    """The labelled partial-sum columns of the metrics and each metric's label prefix."""
     def column(code: str) -> sa.ColumnElement:
         return values.get(code, sa.null())
 
@@ -173,15 +192,29 @@ def _statement(metrics: tuple[Metric, ...], part_ids: tuple[tuple[str, int], ...
     for i, metric in enumerate(metrics):
         prefixes[metric.code] = prefix = f"agg{i}__"
         aggregates += [expr.label(prefix + name) for name, expr in metric.partials(column).items()]
-    grain_columns = _grain_columns(grain, period_id)
+    return aggregates, prefixes
+
+
+@lru_cache(maxsize=256)
+def _statement(metrics: tuple[Metric, ...], part_ids: tuple[tuple[str, int], ...],
+               selection: Selection, grain: tuple[str, ...], scope: Scope, labels: bool,
+               strategy: str, changed: bool) -> tuple[sa.Select, dict[str, str]]:
+    # Building the expression of a dozen metrics costs milliseconds, more than running it
+    # for one organization; the same inputs (scope included) give the same statement, so
+    # it is kept. Only the statement: the data is read anew on every view.
+    counted = [Report.period_id.in_(selection.period_ids), Report.state.in_(selection.states)]
+    build = _SOURCES.get(strategy, _joins_source)
+    src = build(dict(part_ids), counted, selection, scope)
+    aggregates, prefixes = _partials(metrics, src.values)
+    grain_columns = _grain_columns(grain, src.period_id)
     extra = []
     if labels and "organization_id" in grain:
         extra.append(sa.func.max(Organization.short_name).label("label"))
     if changed:
-        extra.append(sa.func.max(updated_at).label("changed"))
+        extra.append(sa.func.max(src.updated_at).label("changed"))
     stmt = (
         sa.select(*grain_columns, *extra, *aggregates, sa.func.count().label("reports"))
-        .select_from(source).where(*where).group_by(*grain_columns)
+        .select_from(src.source).where(*src.where).group_by(*grain_columns)
     )
     return stmt, prefixes
 

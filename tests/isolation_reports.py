@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from portal.extensions import db
 from portal.reports.models import Report, ReportState
-from portal.reports.operations import open_period
+from portal.reports.period_operations import open_period
 
 
 def _period(factory, org):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from portal.catalogue.standard import FORMS, TYPES
-from portal.reports.operations import open_period
+from portal.reports.period_operations import open_period
 
 GOOD_VALUES = {
     "staff_total": "60", "young_specialists": "8", "mentors": "7", "mentees": "9",

@@ -21,7 +21,7 @@ import portal
 import tenants
 from portal.database import Refusal, StartupQueryError, request_refused
 from portal.extensions import db
-from portal.reports import operations
+from portal.reports import operations, period_operations
 from portal.reports.models import Period, Report, ReportState
 from portal.roadmaps import operations as roadmap_operations
 from portal.roadmaps.models import Roadmap
@@ -94,7 +94,7 @@ def test_a_refusal_after_a_flush_is_rolled_back_although_the_view_redirects(
 
 def test_reopening_a_period_with_a_bad_deadline_changes_nothing(client, factory):
     region, *_rest, period = setup_region(factory)
-    operations.close_period(period)
+    period_operations.close_period(period)
     client.login(factory.user(Role.REGIONAL, region))
     page = f"/regions/{region.id}/periods"
     before = _snapshot()
@@ -109,10 +109,10 @@ def test_reopening_a_period_with_a_bad_deadline_changes_nothing(client, factory)
 
 def test_open_period_validates_before_it_changes_the_period(database, factory):
     region, *_rest, period = setup_region(factory)
-    operations.close_period(period)
+    period_operations.close_period(period)
     dates = (period.opens_on, period.deadline)
     with pytest.raises(operations.ReportError):
-        operations.open_period(region, period.year, period.quarter, date(2026, 10, 20),
+        period_operations.open_period(region, period.year, period.quarter, date(2026, 10, 20),
                                date(2026, 10, 1))
     assert not db.session.dirty and not db.session.new
     assert (period.opens_on, period.deadline, period.is_open) == (*dates, False)

@@ -17,7 +17,7 @@ from flask_login import login_user
 from dashboards import views
 from portal.catalogue.models import Indicator
 from portal.extensions import db
-from portal.reports import operations
+from portal.reports import operations, period_operations
 from portal.reports.models import Report, ReportState, ReportValue
 from tenants.models import OrganizationType, Role, Subordination
 
@@ -56,8 +56,8 @@ def land(factory):
                                   subordination=Subordination.REGIONAL),
         "E": factory.organization(m2, name="Школа-Д-DASH"),
     }
-    q1 = operations.open_period(region, 2026, 1)
-    q2 = operations.open_period(region, 2026, 2)
+    q1 = period_operations.open_period(region, 2026, 1)
+    q2 = period_operations.open_period(region, 2026, 2)
     late = datetime(2026, 7, 30, 12, 0)  # the deadline of quarter II is 10 July
     put(o["A"], q2, A, staff_total=100, mentees=30, mentors=10, satisfaction_mentees=8,
         programmes_completed=3, programmes_ended_early=1)
@@ -298,7 +298,7 @@ def test_plotly_js_is_served_by_the_portal_with_a_long_cache(client):
 
 def test_period_of_another_region_is_not_used(client, factory, land):
     other = factory.region("Чужой-край-DASH")
-    foreign = operations.open_period(other, 2026, 2)
+    foreign = period_operations.open_period(other, 2026, 2)
     client.login(factory.user(Role.REGIONAL, land["region"]))
     response = client.get(f"/dashboards/regions/{land['region'].id}?period={foreign.id}")
     assert response.status_code == 200
@@ -393,7 +393,7 @@ def test_presence_of_documents_on_the_municipal_dashboard(app, factory, land):
 def test_trend_window_ends_at_the_chosen_quarter(app, factory, land):
     for year, quarter in ((2024, 1), (2024, 2), (2024, 3), (2024, 4), (2025, 1), (2025, 2),
                           (2025, 3), (2025, 4)):
-        operations.open_period(land["region"], year, quarter)
+        period_operations.open_period(land["region"], year, quarter)
     user = factory.user(Role.REGIONAL, land["region"])
     _page, charts = build(app, views.regional_page, land["region"], user,
                           f"period={land['q2'].id}")

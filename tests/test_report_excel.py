@@ -84,7 +84,7 @@ def test_archives_that_are_not_workbooks(app):
 
 def test_exports_never_write_formulas(app, factory):
     """A value typed as «=HYPERLINK(...)» stays text in the exported file."""
-    from portal.reports.operations import open_period
+    from portal.reports.period_operations import open_period
 
     org = factory.organization(name="=cmd|' /C calc'!A0")
     period = open_period(org.municipality.region, 2026, 3)
@@ -105,7 +105,7 @@ def test_exports_never_write_formulas(app, factory):
 
 
 def test_bulk_template_validates_by_column(app, factory):
-    from portal.reports.operations import open_period
+    from portal.reports.period_operations import open_period
 
     org = factory.organization()
     period = open_period(org.municipality.region, 2026, 3)

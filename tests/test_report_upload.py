@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from portal.catalogue import operations as catalogue_operations
 from portal.catalogue import queries as catalogue_queries
 from portal.extensions import db
-from portal.reports import operations, queries
+from portal.reports import operations, period_operations, queries
 from portal.reports.models import AuditEntry, ReportState
 from tenants.models import Role
 from tests.report_helpers import GOOD_VALUES
@@ -77,7 +77,7 @@ def test_curator_downloads_uploads_previews_and_saves(client, world):
 
 
 def test_template_has_headers_codes_validation_previous_and_metadata(client, world):
-    previous = operations.open_period(world.region, 2026, 2)
+    previous = period_operations.open_period(world.region, 2026, 2)
     report = operations.ensure_report(world.school, previous)
     operations.save_values(report, {"staff_total": "55"}, user=world.curator, source="form")
     client.login(world.curator)
@@ -255,7 +255,7 @@ def test_export_for_every_viewer(client, world, factory):
 
 def test_period_of_another_region_is_404(client, world, factory):
     other_region = factory.region()
-    other_period = operations.open_period(other_region, 2026, 3)
+    other_period = period_operations.open_period(other_region, 2026, 3)
     client.login(world.curator)
     url = f"/organizations/{world.school.id}/reports/{other_period.id}/template.xlsx"
     assert client.get(url).status_code == 404

@@ -16,7 +16,7 @@ import pytest
 
 from portal import tabular
 from portal.catalogue import queries as catalogue_queries
-from portal.reports import operations, queries
+from portal.reports import operations, period_operations, queries
 from portal.reports.models import Period
 from tenants.models import OrganizationType, Role, Subordination
 from tests.upload_helpers import snapshot
@@ -199,7 +199,7 @@ class Corpus:
                              subordination=Subordination.REGIONAL)
         factory.organization(factory.municipality(region, code="77-02"), code="7702001")
         self.municipality = municipality
-        self.period: Period = operations.open_period(region, 2026, 3)
+        self.period: Period = period_operations.open_period(region, 2026, 3)
         self.users = {SCHOOL: factory.user(Role.CURATOR, self.school),
                       KINDERGARTEN: factory.user(Role.CURATOR, self.kindergarten),
                       BULK: factory.user(Role.MUNICIPAL, municipality)}

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from portal.catalogue import queries as catalogue_queries
-from portal.reports import operations, queries
+from portal.reports import operations, period_operations, queries
 from portal.reports.values import normalize_raw, parse_number, parse_value, visible
 from portal.tabular import Percent
 from tenants.models import OrganizationType, Role
@@ -71,7 +71,7 @@ def test_counts_are_bounded_by_the_unit_and_by_the_column(catalogue, raw, kept):
 
 def test_a_draft_with_a_huge_count_is_stored_as_text_on_every_database(factory, catalogue):
     org = factory.organization()
-    period = operations.open_period(org.municipality.region, 2026, 3)
+    period = period_operations.open_period(org.municipality.region, 2026, 3)
     report = operations.ensure_report(org, period)
     user = factory.user(Role.CURATOR, org)
     operations.save_values(report, {"staff_total": "1" + "0" * 30, "mentors": "89123456789",

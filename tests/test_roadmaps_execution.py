@@ -12,7 +12,8 @@ from portal.documents import operations as documents
 from portal.documents.models import DocumentKind
 from portal.extensions import db
 from portal.reports.models import AuditEntry, Report, ReportState
-from portal.reports.operations import ensure_report, open_period
+from portal.reports.operations import ensure_report
+from portal.reports.period_operations import open_period
 from portal.roadmaps import execution, operations
 from portal.roadmaps.models import EventExecution, ExecutionStatus, Roadmap
 from tenants.models import Role

@@ -13,7 +13,8 @@ from portal import clock
 from portal.documents import operations as documents
 from portal.documents.models import DocumentKind
 from portal.extensions import db
-from portal.reports.operations import ensure_report, open_period
+from portal.reports.operations import ensure_report
+from portal.reports.period_operations import open_period
 from portal.roadmaps import operations
 from portal.roadmaps.models import EventExecution, ExecutionStatus
 from portal.roadmaps.template import STANDARD_EVENTS

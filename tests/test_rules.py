@@ -21,7 +21,7 @@ from portal.auth import operations as accounts
 from portal.catalogue.models import Indicator
 from portal.extensions import db
 from portal.reports.models import Period, Report, ReportState, ReportValue
-from portal.reports.operations import open_period
+from portal.reports.period_operations import open_period
 from portal.roadmaps.models import ExecutionStatus
 from portal.status import queries as status_queries
 from tenants import operations as registry

@@ -17,7 +17,7 @@ from dashboards import figures
 from dashboards.figures import Reference, Style
 from portal.catalogue.models import Indicator
 from portal.extensions import db
-from portal.reports import operations
+from portal.reports import period_operations
 from portal.reports.models import ReportState
 from tenants.models import Role
 from tests.test_dashboards import put
@@ -113,7 +113,7 @@ def evil_land(factory):
     schools = [factory.organization(municipality, name=f"{EVIL} школа {n}") for n in range(3)]
     for indicator in db.session.scalars(sa.select(Indicator)):
         indicator.label_ru = f"{EVIL} {indicator.code}"
-    period = operations.open_period(region, 2026, 2)
+    period = period_operations.open_period(region, 2026, 2)
     for n, school in enumerate(schools):
         put(school, period, ReportState.ACCEPTED, staff_total=50 + n, mentees=10 + n,
             mentors=5, satisfaction_mentees=7)

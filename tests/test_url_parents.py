@@ -30,7 +30,7 @@ from portal.documents import operations as documents
 from portal.documents.models import DocumentKind
 from portal.extensions import db
 from portal.reports.models import Report, ReportState
-from portal.reports.operations import open_period
+from portal.reports.period_operations import open_period
 from portal.roadmaps import operations as roadmaps
 from tenants import scoping
 from tenants.models import Role

@@ -30,7 +30,7 @@ class World:
 
 
 def make_world(factory, year: int = 2026, quarter: int = 3) -> World:
-    from portal.reports.operations import open_period
+    from portal.reports.period_operations import open_period
     from tenants.models import Subordination
 
     region = factory.region()

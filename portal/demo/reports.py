@@ -11,7 +11,7 @@ from portal.auth.models import User
 from portal.catalogue.models import Indicator
 from portal.catalogue.standard import FORMS, TYPES
 from portal.extensions import db
-from portal.reports import operations
+from portal.reports import period_operations
 from portal.reports.models import AuditEntry, Report, ReportState, ReportValue
 from portal.reports.periods import previous_quarter, quarter_of
 from tenants.models import Organization, OrganizationType, Region, Role
@@ -83,7 +83,7 @@ def _state_for(position: int, org_index: int, rng: random.Random) -> ReportState
 
 def load_reports(region: Region, today) -> None:
     """Open the demo region's periods and fill them with reports (flushes only)."""
-    periods = [operations.open_period(region, y, q) for y, q in quarters_back(today, QUARTERS)]
+    periods = [period_operations.open_period(region, y, q) for y, q in quarters_back(today, QUARTERS)]
     for period in periods[:-1]:
         period.is_open = period.deadline >= today
     indicators = {i.code: i for i in db.session.scalars(sa.select(Indicator))}

@@ -79,6 +79,7 @@ def build_region(organizations: int = 2000, municipalities: int | None = None,
                  name: str | None = None, last_quarter: tuple[int, int] = (2026, 3)
                  ) -> SyntheticRegion:
     """Create the region with everything in it; flushes, the caller commits."""
+    # The helpers draw from one generator in a fixed order: that order is the seed's data.
     rng = np.random.default_rng(seed)
     n_mun = municipalities or max(1, round(organizations / 33))
     code = code or f"SYN{seed}-{organizations}"
@@ -87,8 +88,35 @@ def build_region(organizations: int = 2000, municipalities: int | None = None,
     region = Region(code=code, name=name or f"Синтетический край ({organizations})")
     db.session.add(region)
     db.session.flush()
+    orgs = _organizations(rng, region, code, organizations, n_mun)
+    quarter_list = _quarters(quarters, last_quarter)
+    period_ids = _periods(region, quarter_list)
+    report_keys = _reports(rng, orgs, period_ids, quarter_list)
+    report_ids = dict(((o, p), r) for o, p, r in db.session.execute(
+        sa.select(Report.organization_id, Report.period_id, Report.id)
+        .join(Period).where(Period.region_id == region.id)))
+    keys = [(i, j, report_ids[int(orgs.ids[i]), period_ids[quarter_list[j]]])
+            for i, j in report_keys]
+    columns = _values(rng, orgs.types, orgs.municipalities, n_mun, len(quarter_list))
+    total = _write_values(keys, columns, orgs.types)
+    db.session.flush()
+    return SyntheticRegion(region.id, code, n_mun, organizations, len(quarter_list),
+                           len(report_keys), total)
 
-    # -- municipalities and organizations --------------------------------------------------
+
+@dataclass(frozen=True)
+class _Organizations:
+    """The synthetic organizations, by position: type index, municipality index, ids."""
+
+    types: np.ndarray
+    municipalities: np.ndarray
+    active: np.ndarray
+    ids: np.ndarray
+
+
+def _organizations(rng: np.random.Generator, region: Region, code: str, organizations: int,
+                   n_mun: int) -> _Organizations:
+    """Insert the municipalities and organizations of the region."""
     _insert(Municipality.__table__, [
         {"region_id": region.id, "code": f"{code}-{i + 1:03d}",
          "name": f"{PLACES[i % len(PLACES)]} муниципальный район № {i + 1}"}
@@ -101,9 +129,19 @@ def build_region(organizations: int = 2000, municipalities: int | None = None,
         [first, rng.integers(0, n_mun, max(0, organizations - n_mun))]))
     type_of_org = rng.choice(len(TYPES), size=organizations, p=TYPE_SHARES)
     active = rng.random(organizations) > 0.01
+    _insert(Organization.__table__,
+            _organization_rows(code, mun_ids, mun_of_org, type_of_org, active))
+    org_ids = np.array(db.session.scalars(
+        sa.select(Organization.id).join(Municipality)
+        .where(Municipality.region_id == region.id).order_by(Organization.code)).all())
+    return _Organizations(type_of_org, mun_of_org, active, org_ids)
+
+
+def _organization_rows(code: str, mun_ids: dict[str, int], mun_of_org: np.ndarray,
+                       type_of_org: np.ndarray, active: np.ndarray) -> list[dict]:
     counters: dict[tuple[int, int], int] = {}
     org_rows = []
-    for i in range(organizations):
+    for i in range(len(type_of_org)):
         org_type, mun = TYPES[type_of_org[i]], int(mun_of_org[i])
         counters[mun, type_of_org[i]] = number = counters.get((mun, type_of_org[i]), 0) + 1
         short = SHORT_NAMES[org_type].format(n=number)
@@ -116,65 +154,75 @@ def build_region(organizations: int = 2000, municipalities: int | None = None,
                               else Subordination.MUNICIPAL).value,
             "is_active": bool(active[i]), "closed_at": None if active[i] else datetime(2026, 1, 15),
         })
-    _insert(Organization.__table__, org_rows)
-    org_ids = np.array(db.session.scalars(
-        sa.select(Organization.id).join(Municipality)
-        .where(Municipality.region_id == region.id).order_by(Organization.code)).all())
+    return org_rows
 
-    # -- periods -----------------------------------------------------------------------------
-    quarter_list = _quarters(quarters, last_quarter)
+
+def _periods(region: Region, quarter_list: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """Insert the quarters, only the newest open; their ids by (year, quarter)."""
     _insert(Period.__table__, [
         {"region_id": region.id, "year": y, "quarter": q, "opens_on": default_opening(y, q),
          "deadline": default_deadline(y, q), "is_open": (y, q) == quarter_list[-1],
          "closed_at": None if (y, q) == quarter_list[-1]
          else datetime.combine(default_deadline(y, q) + timedelta(days=30), time(9))}
         for y, q in quarter_list])
-    period_ids = dict(((p.year, p.quarter), p.id) for p in db.session.execute(
+    return dict(((p.year, p.quarter), p.id) for p in db.session.execute(
         sa.select(Period.year, Period.quarter, Period.id).where(Period.region_id == region.id)))
 
-    # -- reports: who reported, in which state, when -----------------------------------------
-    n_q = len(quarter_list)
-    shape = (organizations, n_q)
+
+_STATES = [ReportState.ACCEPTED, ReportState.SUBMITTED, ReportState.RETURNED, ReportState.DRAFT]
+
+
+def _report_draws(rng: np.random.Generator, active: np.ndarray, n_q: int
+                  ) -> tuple[np.ndarray, ...]:
+    """Who reported, in which state (index into _STATES), how late and how long reviewed."""
+    shape = (len(active), n_q)
     newest = np.zeros(shape, dtype=bool)
     newest[:, -1] = True
     reported = rng.random(shape) < np.where(newest, 0.85, 0.97)
     reported &= active[:, None] | (np.arange(n_q) < n_q - 4)[None, :]  # closed: no recent ones
-    states = [ReportState.ACCEPTED, ReportState.SUBMITTED, ReportState.RETURNED,
-              ReportState.DRAFT]
     draw = rng.random(shape)
     state = np.where(draw < 0.95, 0, np.where(draw < 0.97, 1, 2))  # accepted, submitted, returned
-    newest_draw = rng.random(organizations)
+    newest_draw = rng.random(len(active))
     state[:, -1] = np.select([newest_draw < 0.55, newest_draw < 0.75, newest_draw < 0.82],
                              [0, 1, 2], default=3)
     late = rng.random(shape) < 0.08
     submit_offset = np.where(late, rng.integers(1, 20, shape), -rng.integers(0, 25, shape))
     review_delay = rng.integers(1, 10, shape)
+    return reported, state, submit_offset, review_delay
+
+
+def _reports(rng: np.random.Generator, orgs: _Organizations,
+             period_ids: dict[tuple[int, int], int], quarter_list: list[tuple[int, int]]
+             ) -> list[tuple[int, int]]:
+    """Insert the reports; the (organization, quarter) positions that have one."""
+    reported, state, submit_offset, review_delay = _report_draws(rng, orgs.active,
+                                                                 len(quarter_list))
     report_rows = []
     report_keys = []
     for j, (y, q) in enumerate(quarter_list):
         deadline = default_deadline(y, q)
         opens = datetime.combine(default_opening(y, q), time(8))
         for i in np.nonzero(reported[:, j])[0]:
-            st = states[state[i, j]]
+            st = _STATES[state[i, j]]
             first = (None if st is ReportState.DRAFT else
                      datetime.combine(deadline + timedelta(days=int(submit_offset[i, j])), time(15)))
             updated = first + timedelta(days=int(review_delay[i, j])) if first else opens
             reviewed = updated if st in (ReportState.ACCEPTED, ReportState.RETURNED) else None
             report_rows.append({
-                "organization_id": int(org_ids[i]), "period_id": period_ids[y, q],
+                "organization_id": int(orgs.ids[i]), "period_id": period_ids[y, q],
                 "state": st.value, "version": 1, "comment": "", "review_comment": "",
                 "explanations": {}, "submitted_at": first, "first_submitted_at": first,
                 "reviewed_at": reviewed, "created_at": opens, "updated_at": updated,
             })
             report_keys.append((i, j))
     _insert(Report.__table__, report_rows)
-    report_ids = dict(((o, p), r) for o, p, r in db.session.execute(
-        sa.select(Report.organization_id, Report.period_id, Report.id)
-        .join(Period).where(Period.region_id == region.id)))
+    return report_keys
 
-    # -- values --------------------------------------------------------------------------------
+
+def _write_values(keys: list[tuple[int, int, int]], columns: dict[str, np.ndarray],
+                  type_of_org: np.ndarray) -> int:
+    """Insert the values of the reports (organization, quarter, report id); how many."""
     indicators = list(db.session.scalars(sa.select(Indicator).where(Indicator.retired_at.is_(None))))
-    columns = _values(rng, type_of_org, mun_of_org, n_mun, n_q)
     applies = {i.code: np.array([t.value in (i.applies_to or []) for t in TYPES])[type_of_org]
                for i in indicators}
     ids = {i.code: i.id for i in indicators}
@@ -182,8 +230,7 @@ def build_region(organizations: int = 2000, municipalities: int | None = None,
     present = [c for c in ids if c in columns]
     value_rows: list[dict] = []
     total = 0
-    for (i, j) in report_keys:
-        report_id = report_ids[int(org_ids[i]), period_ids[quarter_list[j]]]
+    for (i, j, report_id) in keys:
         for c in present:
             if not applies[c][i]:
                 continue
@@ -196,14 +243,27 @@ def build_region(organizations: int = 2000, municipalities: int | None = None,
             total += len(value_rows)
             value_rows = []
     _insert(ReportValue.__table__, value_rows)
-    total += len(value_rows)
-    db.session.flush()
-    return SyntheticRegion(region.id, code, n_mun, organizations, n_q, len(report_rows), total)
+    return total + len(value_rows)
 
 
 def _values(rng: np.random.Generator, type_of_org: np.ndarray, mun_of_org: np.ndarray,
             n_mun: int, n_q: int) -> dict[str, np.ndarray]:
     """Every indicator as an (organizations × quarters) array that passes the rules."""
+    values, municipal_effect = _people(rng, type_of_org, mun_of_org, n_mun, n_q)
+    values.update(_activity(rng, values, municipal_effect, (len(type_of_org), n_q)))
+    pairs = values["pairs_groups"]
+    for prefix, shares in (("pairs_by_form", FORM_SHARES), ("pairs_by_type", TYPE_OF_PAIR_SHARES)):
+        split = rng.multinomial(pairs.astype(int).ravel(), shares).reshape(
+            len(type_of_org), n_q, len(shares))
+        keys = FORMS if prefix == "pairs_by_form" else PAIR_TYPES
+        for k, (key, _ru, _en) in enumerate(keys):
+            values[f"{prefix}.{key}"] = split[:, :, k]
+    return {code: np.asarray(v, dtype=float) for code, v in values.items()}
+
+
+def _people(rng: np.random.Generator, type_of_org: np.ndarray, mun_of_org: np.ndarray,
+            n_mun: int, n_q: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Staff, mentors, mentees and pairs (they bound each other); the municipal effect."""
     n = len(type_of_org)
     shape = (n, n_q)
     mean = np.array([STAFF[t][0] for t in TYPES])[type_of_org]
@@ -228,11 +288,20 @@ def _values(rng: np.random.Generator, type_of_org: np.ndarray, mun_of_org: np.nd
     new_technology = ((rest - new_in_team) * rng.uniform(0, 0.6, shape)).round()
     non_pedagogical = np.minimum(mentees, (mentees * rng.uniform(0, 0.1, shape)).round())
     pairs = np.maximum(np.minimum(mentees, 1), (mentees * rng.uniform(0.6, 1.0, shape)).round())
-    values = {
+    return {
         "staff_total": staff, "young_specialists": young, "mentors": mentors,
         "mentees": mentees, "mentees_young": mentees_young, "mentees_new_in_team": new_in_team,
         "mentees_new_technology": new_technology, "mentees_non_pedagogical": non_pedagogical,
         "pairs_groups": pairs, "programmes_active": pairs,
+    }, municipal_effect
+
+
+def _activity(rng: np.random.Generator, people: dict[str, np.ndarray],
+              municipal_effect: np.ndarray, shape: tuple[int, int]) -> dict[str, np.ndarray]:
+    """Programmes, training, results and satisfaction, drawn from the people counts."""
+    staff, young, mentors = people["staff_total"], people["young_specialists"], people["mentors"]
+    mentees, pairs = people["mentees"], people["pairs_groups"]
+    return {
         "programmes_completed": rng.binomial(pairs.astype(int), 0.2),
         "programmes_ended_early": rng.binomial(pairs.astype(int), 0.03),
         "meetings_held": pairs * rng.poisson(6, shape),
@@ -251,12 +320,6 @@ def _values(rng: np.random.Generator, type_of_org: np.ndarray, mun_of_org: np.nd
         "satisfaction_mentees": np.clip(rng.normal(8.1, 0.8, shape), 1, 10).round(1),
         "satisfaction_mentors": np.clip(rng.normal(7.8, 0.9, shape), 1, 10).round(1),
     }
-    for prefix, shares in (("pairs_by_form", FORM_SHARES), ("pairs_by_type", TYPE_OF_PAIR_SHARES)):
-        split = rng.multinomial(pairs.astype(int).ravel(), shares).reshape(n, n_q, len(shares))
-        keys = FORMS if prefix == "pairs_by_form" else PAIR_TYPES
-        for k, (key, _ru, _en) in enumerate(keys):
-            values[f"{prefix}.{key}"] = split[:, :, k]
-    return {code: np.asarray(v, dtype=float) for code, v in values.items()}
 
 
 SCALE_LOGINS = ("scale.region", "scale.municipal")

@@ -225,6 +225,40 @@ def _status(old: tuple[str, Decimal | None] | None, parsed: Parsed) -> str:
     return "same" if old_raw == parsed.raw else "changed"
 
 
+@dataclass
+class _Against:
+    """What a stored upload is compared with: the database as it is now, read once."""
+
+    period: Period
+    reports: dict[int, Report]
+    stored: dict
+    previous: dict
+    catalogue: dict[str, Indicator]
+    rules: list
+    by_type: dict[OrganizationType, tuple[list[Indicator], dict[str, str]]] = field(
+        default_factory=dict)
+
+    @classmethod
+    def load(cls, org_ids: list[int], period: Period) -> _Against:
+        """Read the reports, their values and the previous quarter's of the organizations."""
+        reports = {r.organization_id: r for r in db.session.scalars(
+            sa.select(Report).where(Report.period_id == period.id,
+                                    Report.organization_id.in_(org_ids or [-1])))}
+        return cls(period, reports, queries.values_of_reports([r.id for r in reports.values()]),
+                   _previous_values(org_ids, period),
+                   {i.code: i for i in catalogue_queries.all_indicators()},
+                   catalogue_queries.active_rules())
+
+    def applicable(self, org_type: OrganizationType) -> tuple[list[Indicator], dict[str, str]]:
+        """The live indicators of the organization type and their labels for it."""
+        if org_type not in self.by_type:
+            indicators = [i for i in self.catalogue.values()
+                          if i.retired_at is None and i.applies(org_type)]
+            self.by_type[org_type] = (indicators,
+                                      {i.code: i.label(org_type) for i in indicators})
+        return self.by_type[org_type]
+
+
 def evaluate(payload: dict, period: Period, organizations: dict[int, Organization]) -> Preview:
     """The preview of a stored upload against the database as it is now.
 
@@ -238,52 +272,9 @@ def evaluate(payload: dict, period: Period, organizations: dict[int, Organizatio
         preview.notices.append(_("You can no longer report for some organizations of this "
                                  "file; upload it again."))
         return preview
-    org_ids = [e["org"] for e in entries]
-    reports = {r.organization_id: r for r in db.session.scalars(
-        sa.select(Report).where(Report.period_id == period.id,
-                                Report.organization_id.in_(org_ids or [-1])))}
-    stored = queries.values_of_reports([r.id for r in reports.values()])
-    previous = _previous_values(org_ids, period)
-    catalogue = {i.code: i for i in catalogue_queries.all_indicators()}
-    by_type: dict[OrganizationType, list[Indicator]] = {}
-    labels_by_type: dict[OrganizationType, dict[str, str]] = {}
-    rules = catalogue_queries.active_rules()
+    against = _Against.load([e["org"] for e in entries], period)
     for entry in entries:
-        org = organizations[entry["org"]]
-        if org.type not in by_type:
-            by_type[org.type] = [i for i in catalogue.values()
-                                 if i.retired_at is None and i.applies(org.type)]
-            labels_by_type[org.type] = {i.code: i.label(org.type) for i in by_type[org.type]}
-        applicable, labels = by_type[org.type], labels_by_type[org.type]
-        applicable_codes = {i.code for i in applicable}
-        report = reports.get(org.id)
-        old = stored.get(report.id, {}) if report else {}
-        changes = []
-        file_parsed: dict[str, Parsed] = {}
-        for cell in entry["cells"]:
-            indicator = catalogue.get(cell["c"])
-            if indicator is None or cell["c"] not in applicable_codes:
-                # retired or moved since the upload: say so rather than write it
-                preview.problems.append(RowProblem(cell["l"], cell["k"], str(
-                    PROBLEMS["retired"]) % {"code": cell["c"]}))
-                continue
-            parsed = parse_value(indicator, _cell_input(cell))
-            file_parsed[indicator.code] = parsed
-            status = _status(old.get(indicator.code), parsed)
-            changes.append(Change(indicator.code, labels[indicator.code], cell["l"], cell["k"],
-                                  old.get(indicator.code, ("", None))[0], parsed.raw, status,
-                                  parsed.error, parsed.value, parsed))
-            if parsed.error:
-                preview.problems.append(RowProblem(cell["l"], cell["k"], parsed.error))
-        merged = {code: parse_value(catalogue[code], raw) for code, (raw, _v) in old.items()
-                  if code in applicable_codes}
-        merged.update(file_parsed)
-        outcome = check(applicable, merged, rules, previous.get(org.id, {}))
-        rule_problems = [p for p in outcome.problems
-                         if p.key or not (set(p.codes) & set(file_parsed))]
-        item = OrgPreview(org, entry.get("line"), report, changes, rule_problems, labels,
-                          stale=(report.version if report else None) != entry.get("version"))
-        item.refused = refusal(report, period) if item.writes else None
+        item = _evaluate_entry(entry, organizations[entry["org"]], against, preview.problems)
         if item.refused:
             if preview.kind == KIND_REPORT:
                 preview.notices.append(item.refused)
@@ -292,6 +283,51 @@ def evaluate(payload: dict, period: Period, organizations: dict[int, Organizatio
         preview.organizations.append(item)
     preview.problems.sort(key=lambda p: (p.line or 0, p.column))
     return preview
+
+
+def _evaluate_entry(entry: dict, org: Organization, against: _Against,
+                    problems: list[RowProblem]) -> OrgPreview:
+    """One organization's changes and rule problems; cell problems go to ``problems``."""
+    applicable, labels = against.applicable(org.type)
+    applicable_codes = {i.code for i in applicable}
+    report = against.reports.get(org.id)
+    old = against.stored.get(report.id, {}) if report else {}
+    changes, file_parsed = _changes(entry["cells"], against.catalogue, applicable_codes,
+                                    labels, old, problems)
+    merged = {code: parse_value(against.catalogue[code], raw)
+              for code, (raw, _v) in old.items() if code in applicable_codes}
+    merged.update(file_parsed)
+    outcome = check(applicable, merged, against.rules, against.previous.get(org.id, {}))
+    rule_problems = [p for p in outcome.problems
+                     if p.key or not (set(p.codes) & set(file_parsed))]
+    item = OrgPreview(org, entry.get("line"), report, changes, rule_problems, labels,
+                      stale=(report.version if report else None) != entry.get("version"))
+    item.refused = refusal(report, against.period) if item.writes else None
+    return item
+
+
+def _changes(cells: list[dict], catalogue: dict[str, Indicator], applicable_codes: set[str],
+             labels: dict[str, str], old: dict, problems: list[RowProblem]
+             ) -> tuple[list[Change], dict[str, Parsed]]:
+    """The changes of an entry's cells and their parsed values, by code."""
+    changes = []
+    file_parsed: dict[str, Parsed] = {}
+    for cell in cells:
+        indicator = catalogue.get(cell["c"])
+        if indicator is None or cell["c"] not in applicable_codes:
+            # retired or moved since the upload: say so rather than write it
+            problems.append(RowProblem(cell["l"], cell["k"], str(
+                PROBLEMS["retired"]) % {"code": cell["c"]}))
+            continue
+        parsed = parse_value(indicator, _cell_input(cell))
+        file_parsed[indicator.code] = parsed
+        status = _status(old.get(indicator.code), parsed)
+        changes.append(Change(indicator.code, labels[indicator.code], cell["l"], cell["k"],
+                              old.get(indicator.code, ("", None))[0], parsed.raw, status,
+                              parsed.error, parsed.value, parsed))
+        if parsed.error:
+            problems.append(RowProblem(cell["l"], cell["k"], parsed.error))
+    return changes, file_parsed
 
 
 def refusal(report: Report | None, period: Period) -> str | None:

@@ -161,16 +161,36 @@ def report_template(organization: Organization, period: Period, indicators: list
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = REPORT_SHEET
+    header_row = 5
+    _report_header(sheet, organization, period, state, header_row)
+    _report_rows(sheet, organization, indicators, current, previous, header_row)
+    sheet.column_dimensions["A"].hidden = True
+    for letter, width in zip("ABCDEF", (24, 28, 70, 14, 14, 16)):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = f"E{header_row + 1}"
+    _instructions(workbook, _report_instructions(organization, period))
+    _meta_sheet(workbook, [("format", FORMAT_REPORT), ("organization", organization.code),
+                           ("year", period.year), ("quarter", period.quarter)])
+    return _save(workbook)
+
+
+def _report_header(sheet: Any, organization: Organization, period: Period,
+                   state: str | None, header_row: int) -> None:
     sheet["B1"] = "Отчёт о реализации целевой модели наставничества педагогических работников"
     sheet["B1"].font = _TITLE
     sheet.append([None, "Организация", f"{organization.code} — {organization.name}"])
     sheet.append([None, "Период", f"{period_text(period)} (срок сдачи: "
                                   f"{period.deadline.strftime('%d.%m.%Y')})"])
     sheet.append([None, "Состояние отчёта", RU_STATES.get(state, state)])
-    header_row = 5
     for column, title in enumerate(REPORT_HEADERS, start=1):
         cell = sheet.cell(row=header_row, column=column, value=title)
         cell.font, cell.fill, cell.alignment = _BOLD, _HEADER_FILL, _WRAP
+
+
+def _report_rows(sheet: Any, organization: Organization, indicators: list[Indicator],
+                 current: dict[str, tuple[str, Any]], previous: dict[str, Decimal],
+                 header_row: int) -> None:
+    """A row per indicator under the header, its value cell checked by Excel."""
     validations: dict[str, DataValidation] = {}
     row = header_row
     for indicator in indicators:
@@ -186,11 +206,10 @@ def report_template(organization: Organization, period: Period, indicators: list
         sheet.cell(row=row, column=6).font = Font(color="666666")
     for check in validations.values():
         sheet.add_data_validation(check)
-    sheet.column_dimensions["A"].hidden = True
-    for letter, width in zip("ABCDEF", (24, 28, 70, 14, 14, 16)):
-        sheet.column_dimensions[letter].width = width
-    sheet.freeze_panes = f"E{header_row + 1}"
-    _instructions(workbook, [
+
+
+def _report_instructions(organization: Organization, period: Period) -> list[str]:
+    return [
         "Как заполнить отчёт",
         f"Организация: {organization.code} — {organization.name}. Период: {period_text(period)}.",
         "1. Заполните столбец «Значение» на листе «Отчёт» (жёлтые ячейки). Столбец «Значение за "
@@ -208,10 +227,10 @@ def report_template(organization: Organization, period: Period, indicators: list
         "организации или другого квартала будет отклонён. Размер файла — меньше 20 МБ.",
         "",
         *CSV_INSTRUCTIONS,
-    ])
-    _meta_sheet(workbook, [("format", FORMAT_REPORT), ("organization", organization.code),
-                           ("year", period.year), ("quarter", period.quarter)])
-    return _save(workbook)
+    ]
+
+
+_BULK_FIXED = [ORG_HEADER, ORG_NAME_HEADER, ORG_TYPE_HEADER, STATE_HEADER]
 
 
 def bulk_template(municipality: Municipality, period: Period, organizations: list[Organization],
@@ -224,47 +243,68 @@ def bulk_template(municipality: Municipality, period: Period, organizations: lis
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = BULK_SHEET
+    header_row = 5
+    _bulk_header(sheet, municipality, period, indicators, header_row)
+    for row, org in enumerate(organizations, start=header_row + 1):
+        _bulk_row(sheet, row, org, indicators, current.get(org.id, {}), states.get(org.id))
+    _bulk_validations(sheet, indicators, header_row, header_row + max(len(organizations), 1))
+    for letter, width in zip("ABCD", (16, 40, 22, 18)):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = f"E{header_row + 1}"
+    _instructions(workbook, _bulk_instructions(municipality, period))
+    _meta_sheet(workbook, [("format", FORMAT_BULK), ("municipality", municipality.code),
+                           ("year", period.year), ("quarter", period.quarter)])
+    return _save(workbook)
+
+
+def _bulk_header(sheet: Any, municipality: Municipality, period: Period,
+                 indicators: list[Indicator], header_row: int) -> None:
+    """The title, the indicators' names over their columns, and the row of codes."""
     sheet["A1"] = f"Отчёты организаций: {municipality.name}"
     sheet["A1"].font = _TITLE
     sheet["A2"] = f"Период: {period_text(period)} (срок сдачи: " \
                   f"{period.deadline.strftime('%d.%m.%Y')})"
-    fixed = [ORG_HEADER, ORG_NAME_HEADER, ORG_TYPE_HEADER, STATE_HEADER]
-    labels_row, header_row = 4, 5
-    for column, indicator in enumerate(indicators, start=len(fixed) + 1):
+    labels_row = header_row - 1
+    for column, indicator in enumerate(indicators, start=len(_BULK_FIXED) + 1):
         label = sheet.cell(row=labels_row, column=column,
                            value=f"{ru_label(indicator)}, {RU_UNITS[indicator.unit]}")
         label.alignment, label.font = _WRAP, Font(size=9)
         sheet.column_dimensions[get_column_letter(column)].width = 16
     sheet.row_dimensions[labels_row].height = 90
-    for column, title in enumerate(fixed + [i.code for i in indicators], start=1):
+    for column, title in enumerate(_BULK_FIXED + [i.code for i in indicators], start=1):
         cell = sheet.cell(row=header_row, column=column, value=title)
         cell.font, cell.fill = _BOLD, _HEADER_FILL
-    for row, org in enumerate(organizations, start=header_row + 1):
-        values = current.get(org.id, {})
-        sheet.cell(row=row, column=1, value=org.code)
-        sheet.cell(row=row, column=2, value=org.short_name or org.name)
-        sheet.cell(row=row, column=3, value=RU_TYPES[org.type])
-        sheet.cell(row=row, column=4, value=RU_STATES.get(states.get(org.id)))
-        for column, indicator in enumerate(indicators, start=len(fixed) + 1):
-            cell = sheet.cell(row=row, column=column)
-            if not indicator.applies(org.type):
-                cell.fill = _GREY_FILL  # not reported by this type: leave empty
-                continue
-            raw, value = values.get(indicator.code, ("", None))
-            cell.value = _cell_value(raw, value)
+
+
+def _bulk_row(sheet: Any, row: int, org: Organization, indicators: list[Indicator],
+              values: dict[str, tuple[str, Any]], state: str | None) -> None:
+    sheet.cell(row=row, column=1, value=org.code)
+    sheet.cell(row=row, column=2, value=org.short_name or org.name)
+    sheet.cell(row=row, column=3, value=RU_TYPES[org.type])
+    sheet.cell(row=row, column=4, value=RU_STATES.get(state))
+    for column, indicator in enumerate(indicators, start=len(_BULK_FIXED) + 1):
+        cell = sheet.cell(row=row, column=column)
+        if not indicator.applies(org.type):
+            cell.fill = _GREY_FILL  # not reported by this type: leave empty
+            continue
+        raw, value = values.get(indicator.code, ("", None))
+        cell.value = _cell_value(raw, value)
+
+
+def _bulk_validations(sheet: Any, indicators: list[Indicator], header_row: int,
+                      last: int) -> None:
     # One range per column (a range per cell would make the file slow to open and to read).
     validations: dict[str, DataValidation] = {}
-    last = header_row + max(len(organizations), 1)
-    for column, indicator in enumerate(indicators, start=len(fixed) + 1):
+    for column, indicator in enumerate(indicators, start=len(_BULK_FIXED) + 1):
         key, check = _validation(indicator)
         letter = get_column_letter(column)
         validations.setdefault(key, check).add(f"{letter}{header_row + 1}:{letter}{last}")
     for check in validations.values():
         sheet.add_data_validation(check)
-    for letter, width in zip("ABCD", (16, 40, 22, 18)):
-        sheet.column_dimensions[letter].width = width
-    sheet.freeze_panes = f"E{header_row + 1}"
-    _instructions(workbook, [
+
+
+def _bulk_instructions(municipality: Municipality, period: Period) -> list[str]:
+    return [
         "Как заполнить сводный файл муниципалитета",
         f"Муниципалитет: {municipality.code} — {municipality.name}. Период: {period_text(period)}.",
         "1. Одна строка — одна организация (столбец «Код организации»), один столбец — один "
@@ -279,10 +319,7 @@ def bulk_template(municipality: Municipality, period: Period, organizations: lis
         "если в файле есть ошибки, не сохраняется ничего. Размер файла — меньше 20 МБ.",
         "6. CSV: первая строка — org_code (или «Код организации») и коды показателей; "
         "кодировка UTF-8 или Windows-1251, разделитель — точка с запятой или запятая.",
-    ])
-    _meta_sheet(workbook, [("format", FORMAT_BULK), ("municipality", municipality.code),
-                           ("year", period.year), ("quarter", period.quarter)])
-    return _save(workbook)
+    ]
 
 
 def municipal_export(municipality: Municipality, period: Period,

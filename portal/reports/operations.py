@@ -1,4 +1,4 @@
-"""Writes of the reports module: values, the workflow, periods, the catalogue, the audit log.
+"""Writes of the reports module: values, the workflow, the audit log (periods: period_operations).
 
 Every function flushes and never commits; the request (or CLI command) commits once.
 Callers pass objects already resolved through the scope and checked for the action.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,10 +27,9 @@ from portal.reports.models import (
     ReportState,
     ReportValue,
 )
-from portal.reports.periods import default_deadline, default_opening
 from portal.reports.validation import Outcome, check
 from portal.reports.values import Parsed, parse_value
-from tenants.models import Organization, Region
+from tenants.models import Organization
 
 
 class ReportError(Refusal):
@@ -384,34 +382,4 @@ def reopen(report: Report, user: Any, reason: str) -> None:
         raise ReportError(_("Only an accepted report can be reopened."))
     report.review_comment = reason
     _transition(report, ReportState.RETURNED, user, reason)
-    db.session.flush()
-
-
-def open_period(region: Region, year: int, quarter: int, opens_on: date | None = None,
-                deadline: date | None = None) -> Period:
-    """Open (or reopen) a quarter for the region, with default dates if none are given."""
-    period = db.session.scalars(sa.select(Period).filter_by(
-        region_id=region.id, year=year, quarter=quarter)).first()
-    opens_on = opens_on or (period and period.opens_on) or default_opening(year, quarter)
-    deadline = deadline or (period and period.deadline) or default_deadline(year, quarter)
-    if deadline < opens_on:
-        raise ReportError(_("The deadline cannot be before the opening date."))
-    if period is None:
-        period = Period(region_id=region.id, year=year, quarter=quarter)
-        db.session.add(period)
-    period.opens_on, period.deadline = opens_on, deadline
-    period.is_open, period.closed_at = True, None
-    db.session.flush()
-    return period
-
-
-def close_period(period: Period) -> None:
-    """Close a quarter: no new reports and no changes to drafts."""
-    period.is_open, period.closed_at = False, utcnow()
-    db.session.flush()
-
-
-def set_head_confirmation(region: Region, required: bool) -> None:
-    """Switch the region's rule that the head confirms a report before it is reviewed."""
-    region.requires_head_confirmation = required
     db.session.flush()

@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from portal.admin.forms import ActionForm
-from portal.reports import operations, queries
+from portal.reports import operations, period_operations, queries
 from portal.reports.forms import PeriodForm
 from portal.reports.models import Period
 from tenants.models import Region
@@ -20,7 +20,7 @@ def periods(region: Region):
     if form.validate_on_submit():
         require(Action.MANAGE, region)
         try:
-            period = operations.open_period(region, form.year.data, form.quarter.data,
+            period = period_operations.open_period(region, form.year.data, form.quarter.data,
                                             form.opens_on.data, form.deadline.data)
         except operations.ReportError as problem:
             flash(str(problem), "danger")  # refused: the request commits nothing
@@ -36,7 +36,7 @@ def toggle_confirmation(region: Region):
     """Switch the region's rule that the head confirms a report before it is reviewed."""
     require(Action.MANAGE, region)
     if ActionForm().validate_on_submit():
-        operations.set_head_confirmation(region, not region.requires_head_confirmation)
+        period_operations.set_head_confirmation(region, not region.requires_head_confirmation)
         flash(_("Reports now need the head's confirmation.") if region.requires_head_confirmation
               else _("Reports no longer need the head's confirmation."), "success")
     return redirect(url_for("reports.periods", region_id=region.id))
@@ -47,9 +47,9 @@ def toggle_period(period: Period):
     require(Action.MANAGE, period)
     if ActionForm().validate_on_submit():
         if period.is_open:
-            operations.close_period(period)
+            period_operations.close_period(period)
             flash(_("The period %(label)s is closed.", label=period.label), "success")
         else:
-            operations.open_period(period.region, period.year, period.quarter)
+            period_operations.open_period(period.region, period.year, period.quarter)
             flash(_("The period %(label)s is open.", label=period.label), "success")
     return redirect(url_for("reports.periods", region_id=period.region_id))
