@@ -20,7 +20,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, aliased, joinedload, mapped_
 
 from portal.extensions import db
 from portal.reports.models import Indicator, Period, Report, ReportState, ReportValue
-from portal.reports.operations import open_period
+from portal.reports.period_operations import open_period
 from tenants.models import Municipality, Organization, OrganizationType, Region, Role, Subordination
 from tenants.scope_hook import criteria
 from tenants.scoping import (

@@ -380,8 +380,8 @@ def confirm_bulk(preview: Preview, period: Period, user: Any) -> tuple[int, int]
     updates = [operations.ValuesUpdate(reports[o.organization.id],
                                        {c.code: c.parsed for c in o.writes}) for o in items]
     try:
-        written = operations.save_values_many(updates, catalogue_queries.all_indicators(), user=user,
-                                              source=SOURCE_BULK)
+        written = operations.save_values_many(updates, catalogue_queries.all_indicators(),
+                                              user=user, source=SOURCE_BULK)
     except operations.ConflictError:  # saved by somebody else since the preview was worked out
         raise operations.ConflictError(stale_message()) from None
     return len(items), written

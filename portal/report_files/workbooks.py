@@ -325,7 +325,8 @@ def _bulk_instructions(municipality: Municipality, period: Period) -> list[str]:
 def municipal_export(municipality: Municipality, period: Period,
                      rows: Iterable[tuple[Organization, str | None, dict[str, Any]]],
                      indicators: list[Indicator]) -> bytes:
-    """All reports of a municipality for a period: a row per organization, a column per indicator."""
+    """All reports of a municipality for a period: a row per organization, a column per
+    indicator."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = EXPORT_SHEET
