@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -47,10 +47,14 @@ class StartupQueryError(RuntimeError):
 
 
 def configure_sqlite(engine: Engine) -> None:
-    """Make pysqlite behave like a real transactional database.
+    """Make pysqlite behave like a real transactional database that serves many users.
 
     pysqlite opens transactions lazily and breaks SAVEPOINT; the documented SQLAlchemy
     recipe lets SQLAlchemy emit BEGIN itself. Foreign keys are off in SQLite by default.
+    For the deadline hour: WAL (readers never wait for the writer), a busy timeout long
+    enough for a queue of writers, and requests that may write (every method but GET and
+    HEAD) begin as writers with ``BEGIN IMMEDIATE``, so they wait their turn at the start
+    instead of failing with "database is locked" when a deferred reader upgrades to a writer.
     """
     if engine.dialect.name != "sqlite":
         return
@@ -69,12 +73,21 @@ def configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")  # a no-op for in-memory databases
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # pragma: no cover - trivial
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _request_may_write() else "BEGIN")
+
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000  # a writer waits this long for its turn before giving up
+
+
+def _request_may_write() -> bool:
+    """Whether the current request may write (GET and HEAD only read)."""
+    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
 
 
 @contextmanager
