@@ -7,6 +7,17 @@ Cost: a criterion's share of the statement's cache key and parameters is paid on
 execution, so a statement gets the criteria of the tenant models it can read only — the
 tables it names anywhere (joins, subqueries, WHERE), the targets of its eager-loading
 options and of joined relationships — computed once per statement shape (cache key).
+
+During a request, a ``do_orm_execute`` listener on ``db.session`` adds
+``with_loader_criteria(Model, scope.readable(Model), include_aliases=True)`` to every ORM
+SELECT for each tenant-owned model it reads: ``select(Report)``, column selects built from
+ORM attributes (``select(Report.id, func.count())``), joins, subqueries, aliases,
+``Session.get`` and lazy, joined and selectin relationship loads. A query that forgets the
+scope still sees only the scope. ``readable`` is the VIEW predicate, except that the curator
+and head also read the municipality and region their organization lies in (its card shows
+them; their pages stay 404). The criteria are built once per scope; the models a statement
+reads once per statement shape. Refreshes of objects the session already holds get no
+criteria; the administrator gets none at all.
 """
 
 from __future__ import annotations

@@ -1,33 +1,22 @@
 """The one scoping mechanism: the current user becomes a SQL predicate for any tenant data.
 
-How it works
-------------
+How it works:
 * A :class:`Scope` is computed once per request from the user's role assignments
   (:func:`current_scope`) and gives a predicate per model and :class:`Action`.
-* **The hook** (:mod:`tenants.scope_hook`, installed by :func:`init_app`): during a request,
-  a ``do_orm_execute`` listener on ``db.session`` adds ``with_loader_criteria(Model,
-  scope.readable(Model), include_aliases=True)`` to every ORM SELECT for each tenant-owned
-  model it reads: ``select(Report)``, column selects built from ORM attributes
-  (``select(Report.id, func.count())``), joins, subqueries, aliases, ``Session.get`` and
-  lazy, joined and selectin relationship loads. A query that forgets the scope still sees
-  only the scope. ``readable`` is the VIEW predicate, except that the curator and head also
-  read the municipality and region their organization lies in (its card shows them; their
-  pages stay 404). The criteria are built once per scope; the models a statement reads once
-  per statement shape. Refreshes of objects the session already holds get no criteria; the
-  administrator gets none at all.
+* **The hook** (:mod:`tenants.scope_hook`, installed by :func:`init_app`; its docstring
+  says what it covers): during a request every ORM SELECT of a tenant-owned model gets the
+  user's ``scope.readable(Model)`` as loader criteria, so a query that forgets the scope
+  still sees only the scope.
 * **Tenant-owned models** come from the mapper registry (:func:`tenant_models`): every model
   with a :func:`scope_rule` or an ``organization_id`` column. Any other model must be declared
   :func:`shared_model` with a reason (accounts: who changed what is shown beside tenant data;
   the catalogue); a model that is neither makes :func:`init_app` fail.
-* **Explicit actions**: :func:`scoped_select`, :func:`get_or_404`, :func:`allows` and
-  :func:`require` add the predicate of the action asked for (VIEW too, so they also work
-  outside requests and with a scope passed in). Ids in URLs are resolved through
-  :func:`get_or_404` before any view runs: out of scope answers 404, like a missing id.
-* The scope's own subqueries are built on tables (``Model.__table__``), which the hook does
-  not touch: a predicate never recurses into the hook. A :func:`scope_rule` must do the same.
+* **Explicit actions**: :func:`scoped_select`, :func:`get_or_404`, :func:`allows`,
+  :func:`require` add the predicate of the action asked for (VIEW too: they work outside
+  requests). URL ids are resolved through :func:`get_or_404` (:mod:`tenants.urls`): 404.
+* The scope's own subqueries are built on tables (``Model.__table__``), untouched by the hook.
 
-Opting out (grep ``unscoped(``, ``system_session(``, ``system_task(``, ``Scope.system(``)
---------------------------------------------------------------------------------------
+Opting out (grep ``unscoped(``, ``system_session(``, ``system_task(``, ``Scope.system(``):
 ``unscoped(stmt, reason)`` runs one statement without the hook (execution option
 ``unscoped=<reason>``), ``with system_session(reason):`` a block (lazy loads included),
 ``@system_task(reason)`` a function. An empty reason raises :class:`ScopingError`, and so
@@ -43,17 +32,12 @@ predicates. Every place (``tests/test_scoping_hook.py`` fails on any other):
 
 Core statements
 ---------------
-Statements outside the hook (run on the connection, or built on tables) are tagged with
-:func:`core_statement` and listed with the reason each is safe in
-:data:`tenants.opt_out.CORE_STATEMENTS`; the modules that build statements on tables in
-:data:`~tenants.opt_out.CORE_MODULES`:
-
-* ``dashboards.aggregate`` — the dashboards' GROUP BY statements, built on
-  ``Scope.organizations(VIEW)`` of the caller's scope (reference values: sums only).
-
-During a request, ``tests/scope_spy.py`` fails on a SELECT of a tenant table that carries
-neither the hook's criteria, nor an opt-out, nor a Core tag, and on a tenant model the hook
-did not limit; it runs across the hook tests and the isolation walks.
+Statements outside the hook are tagged with :func:`core_statement` and listed with the
+reason each is safe in :data:`tenants.opt_out.CORE_STATEMENTS` (the modules that build
+statements on tables: :data:`~tenants.opt_out.CORE_MODULES`): ``dashboards.aggregate``, the
+dashboards' GROUP BY statements, built on ``Scope.organizations(VIEW)`` of the caller's scope
+(reference values: sums only). ``tests/scope_spy.py`` fails on any SELECT of a tenant table
+during a request that carries neither the criteria, nor an opt-out, nor a Core tag.
 """
 
 from __future__ import annotations
