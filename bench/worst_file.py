@@ -2,7 +2,7 @@
 
 Builds the most expensive files that fit under the upload limit (20 MB) - each one just
 within every limit of :mod:`portal.tabular`, or pushing one limit as far as it goes - and
-reads each with :func:`portal.report_files.workbooks.read_grid` in a fresh subprocess, so that one
+reads each with :func:`portal.report_files.file_format.read_grid` in a fresh subprocess, so that one
 file's memory does not hide another's. For each file: the wall time (median of three reads,
 untraced; its CPU time too) and the extra memory, the larger of the peak of Python allocations
 (tracemalloc,
@@ -117,7 +117,7 @@ def measure(path: str) -> dict:
     sys.path.insert(0, str(ROOT))
     from portal import create_app
     from portal.config import TestConfig
-    from portal.report_files import workbooks as excel
+    from portal.report_files import file_format
     from portal.tabular import FileRejected
 
     app = create_app(TestConfig)
@@ -125,12 +125,12 @@ def measure(path: str) -> dict:
     with app.test_request_context():
         def read() -> str:
             try:
-                grid = excel.read_grid(data, Path(path).name)
+                grid = file_format.read_grid(data, Path(path).name)
                 return f"read {len(grid.rows)} rows"
             except FileRejected as rejected:
                 return f"refused: {rejected}"
 
-        read_small = excel.read_grid(b"code;value\nstaff_total;1\n", "warm-up.csv")
+        read_small = file_format.read_grid(b"code;value\nstaff_total;1\n", "warm-up.csv")
         del read_small
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         times, cpu, outcome = [], [], ""
