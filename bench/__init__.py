@@ -32,3 +32,11 @@ def run_on_databases(run: Callable[[str, str], Iterable[str]], name: str,
             finally:
                 server.stop()
     return 0
+
+
+def refresh_statistics(engine) -> None:
+    """Planner statistics and PostgreSQL's visibility map (index-only scans) for freshly
+    loaded data, as autovacuum keeps them in production; SQLite's equivalent is ANALYZE."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM ANALYZE" if connection.dialect.name ==
+                                   "postgresql" else "ANALYZE")

@@ -28,7 +28,7 @@ import sys
 import time
 from contextlib import contextmanager
 
-from bench import run_on_databases
+from bench import refresh_statistics, run_on_databases
 
 PASSWORD = "bench-password-1"
 SEED = 2026
@@ -78,7 +78,7 @@ def _setup(app, organizations: int) -> dict:
                                           Organization.is_active).order_by(Organization.id)
         ).first()
         users = _users(region.code, municipality.code, organization.code)
-        _analyze(db.engine)
+        refresh_statistics(db.engine)
         return {"info": info, "built": built, "region": region.id, "municipality": largest,
                 "organization": organization.id, "users": users}
 
@@ -99,14 +99,6 @@ def _users(region: str, municipality: str, organization: str) -> dict[str, int]:
         users[login] = user.id
     db.session.commit()
     return users
-
-
-def _analyze(engine) -> None:
-    # Statistics for the planner and PostgreSQL's visibility map (index-only scans), as
-    # autovacuum keeps them in production; SQLite's equivalent is PRAGMA optimize.
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.exec_driver_sql("VACUUM ANALYZE" if connection.dialect.name ==
-                                   "postgresql" else "ANALYZE")
 
 
 @contextmanager

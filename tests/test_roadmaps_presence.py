@@ -145,3 +145,47 @@ def test_the_matrix_of_300_organizations_takes_a_bounded_number_of_queries(
     assert many == few <= 10, (few, many)
     html = client.get(f"/municipalities/{large.id}/presence").get_data(as_text=True)
     assert len(_rows(html)) == 300
+
+
+def test_an_event_is_overdue_by_its_latest_reported_status(factory):
+    """Every pair of (earlier, later) statuses over two quarters, in two organizations:
+    the later report decides; an event never reported is planned; one not yet due is not
+    overdue; another organization's executions never count."""
+    import itertools
+
+    import sqlalchemy as sa
+
+    from portal.roadmaps.models import CLOSED_STATUSES, RoadmapEvent
+    from portal.roadmaps.queries import overdue_counts
+    from tenants.models import Organization
+    from tenants.opt_out import system_session
+
+    municipality = factory.municipality(name="Город-OVERDUE")
+    region = municipality.region
+    q1, q2 = open_period(region, 2025, 4), open_period(region, 2026, 1)
+    statuses = [None, *ExecutionStatus]
+    pairs = list(itertools.product(statuses, statuses))
+    expected = {}
+    for org in (factory.organization(municipality), factory.organization(municipality)):
+        roadmap = operations.create_roadmap(org, 2025, None, from_template=True)
+        due = [e for e in roadmap.events if e.due_on < TODAY]
+        later = [e for e in roadmap.events if e.due_on >= TODAY]
+        reports = (ensure_report(org, q1), ensure_report(org, q2))
+        for event, pair in zip(itertools.cycle(due), pairs[: len(due)]):
+            for report, status in zip(reports, pair):
+                if status is not None:
+                    db.session.add(EventExecution(organization_id=org.id, report_id=report.id,
+                                                  event_id=event.id, status=status))
+        for event in later:  # reported as not done, but not yet due
+            db.session.add(EventExecution(organization_id=org.id, report_id=reports[1].id,
+                                          event_id=event.id, status=ExecutionStatus.NOT_DONE))
+        final = [next((s for s in reversed(pair) if s is not None), ExecutionStatus.PLANNED)
+                 for pair in pairs[: len(due)]]
+        expected[org.id] = sum(s not in CLOSED_STATUSES for s in final)
+        assert 0 < expected[org.id] < len(due)  # both outcomes occur
+    db.session.flush()
+    ids = sa.select(Organization.id).where(Organization.municipality_id == municipality.id)
+    with system_session("test: the rule itself, scope tested elsewhere"):
+        found = dict(db.session.execute(overdue_counts(ids, 2025, TODAY)).all())
+        assert db.session.scalar(sa.select(sa.func.count(RoadmapEvent.id))) > 0
+    assert found == expected

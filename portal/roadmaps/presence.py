@@ -16,7 +16,7 @@ from portal.documents.models import Document, DocumentKind, DocumentVersion
 from portal.extensions import db
 from portal.roadmaps import schoolyear
 from portal.roadmaps.models import Roadmap, RoadmapEvent
-from portal.roadmaps.queries import overdue_condition
+from portal.roadmaps.queries import overdue_counts
 from tenants.models import Municipality, Organization
 
 
@@ -94,12 +94,7 @@ def presence_matrix(organizations: sa.Select, today: date) -> Matrix:
         .outerjoin(RoadmapEvent, RoadmapEvent.roadmap_id == Roadmap.id)
         .where(Roadmap.organization_id.in_(ids), Roadmap.school_year == school_year)
         .group_by(Roadmap.organization_id, Roadmap.id))}
-    overdue = dict(db.session.execute(
-        sa.select(RoadmapEvent.organization_id, sa.func.count())
-        .join(Roadmap, Roadmap.id == RoadmapEvent.roadmap_id)
-        .where(RoadmapEvent.organization_id.in_(ids), Roadmap.school_year == school_year,
-               overdue_condition(today))
-        .group_by(RoadmapEvent.organization_id)).all())
+    overdue = dict(db.session.execute(overdue_counts(ids, school_year, today)).all())
     cells: dict[int, dict[DocumentKind, Cell]] = {
         o.id: {kind: Cell(False) for kind in DocumentKind} for o in orgs}
     for org_id, kind, order_date, uploaded_at in documents:

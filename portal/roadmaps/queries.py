@@ -64,21 +64,30 @@ def period_order():
     return (Period.year.desc(), Period.quarter.desc())
 
 
-def latest_status_of_event():
-    """Correlated subquery: the status of an event in its latest report (NULL if never)."""
-    return (sa.select(EventExecution.status)
-            .join(Report, Report.id == EventExecution.report_id)
-            .join(Period, Period.id == Report.period_id)
-            .where(EventExecution.event_id == RoadmapEvent.id)
-            .order_by(*period_order()).limit(1)
-            .correlate(RoadmapEvent).scalar_subquery())
+def overdue_counts(organization_ids: sa.Select, school_year: int, on: date) -> sa.Select:
+    """SQL: ``(organization_id, count)`` of events of the school year's roadmaps whose
+    deadline passed before ``on`` and whose latest reported status is not a closing one
+    (an event never reported is planned).
 
-
-def overdue_condition(on: date):
-    """SQL condition on :class:`RoadmapEvent`: the deadline passed before ``on``, not closed."""
-    status = sa.func.coalesce(latest_status_of_event(), ExecutionStatus.PLANNED.value)
-    return sa.and_(RoadmapEvent.due_on < on,
+    The latest status comes from a window over the organizations' executions joined once,
+    not from a subquery per event: the plan stays linear in the number of events even
+    before the planner has statistics (a freshly loaded database).
+    """
+    ranked = (sa.select(EventExecution.event_id, EventExecution.status,
+                        sa.func.row_number().over(partition_by=EventExecution.event_id,
+                                                  order_by=period_order()).label("rank"))
+              .join(Report, Report.id == EventExecution.report_id)
+              .join(Period, Period.id == Report.period_id)
+              .where(EventExecution.organization_id.in_(organization_ids))
+              .subquery("ranked"))
+    status = sa.func.coalesce(ranked.c.status, ExecutionStatus.PLANNED.value)
+    return (sa.select(RoadmapEvent.organization_id, sa.func.count())
+            .join(Roadmap, Roadmap.id == RoadmapEvent.roadmap_id)
+            .outerjoin(ranked, sa.and_(ranked.c.event_id == RoadmapEvent.id, ranked.c.rank == 1))
+            .where(RoadmapEvent.organization_id.in_(organization_ids),
+                   Roadmap.school_year == school_year, RoadmapEvent.due_on < on,
                    status.not_in([s.value for s in CLOSED_STATUSES]))
+            .group_by(RoadmapEvent.organization_id))
 
 
 def latest_executions(event_ids: list[int], before: Period | None = None,
