@@ -4,7 +4,8 @@
 (and a throwaway PostgreSQL cluster) and prints
 ``presence_matrix_median_<database>: <ms> ms (target ≤ 200 ms)``. The time is the whole
 request through the Flask test client (queries, template, response), median of 25 after
-warm-up, on fresh planner statistics (as autovacuum keeps them). :func:`populate` is also used by the query-counting test of the presence page.
+warm-up, on fresh planner statistics (as autovacuum keeps them). :func:`populate` is also
+used by the query-counting test of the presence page.
 """
 
 from __future__ import annotations
