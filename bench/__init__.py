@@ -40,3 +40,21 @@ def refresh_statistics(engine) -> None:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql("VACUUM ANALYZE" if connection.dialect.name ==
                                    "postgresql" else "ANALYZE")
+
+
+def migrated_app(database_url: str):
+    """The portal on the given database (test configuration, no CSRF), migrated to the
+    newest schema."""
+    from flask_migrate import upgrade
+
+    from portal import create_app
+    from portal.config import TestConfig
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        WTF_CSRF_ENABLED = False
+
+    app = create_app(Config)
+    with app.app_context():
+        upgrade()
+    return app

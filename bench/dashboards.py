@@ -28,7 +28,7 @@ import sys
 import time
 from contextlib import contextmanager
 
-from bench import refresh_statistics, run_on_databases
+from bench import migrated_app, refresh_statistics, run_on_databases
 
 PASSWORD = "bench-password-1"
 SEED = 2026
@@ -212,28 +212,11 @@ def _plotly_version() -> str:
     return plotly.__version__
 
 
-def _app(database_url: str):
-    """The portal on the given database, migrated to the newest schema."""
-    from flask_migrate import upgrade
-
-    from portal import create_app
-    from portal.config import TestConfig
-
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = database_url
-        WTF_CSRF_ENABLED = False
-
-    app = create_app(Config)
-    with app.app_context():
-        upgrade()
-    return app
-
-
 def run(database_url: str, label: str, organizations: int, repeat: int) -> list[str]:
     """Build the region on the database, measure the dashboards; the result lines."""
     from portal.extensions import db
 
-    app = _app(database_url)
+    app = migrated_app(database_url)
     ids = _setup(app, organizations)
     measured = _measure(app, ids, repeat)
     http = _http(app, ids, repeat)

@@ -26,7 +26,7 @@ import time
 import tracemalloc
 from contextlib import contextmanager
 
-from bench import run_on_databases
+from bench import migrated_app, run_on_databases
 
 TIME_TARGET_S = 2.0
 MEMORY_TARGET_MB = 300
@@ -166,23 +166,6 @@ def _peak_memory(result: dict, key: str):
         tracemalloc.stop()
 
 
-def _app(database_url: str):
-    """The portal on the given database, migrated to the newest schema."""
-    from flask_migrate import upgrade
-
-    from portal import create_app
-    from portal.config import TestConfig
-
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = database_url
-        WTF_CSRF_ENABLED = False
-
-    app = create_app(Config)
-    with app.app_context():
-        upgrade()
-    return app
-
-
 def _single_runs(app, org: int, periods: dict, quarters: list, memory: dict) -> list[float]:
     """Times of the single-report uploads; the last run measures peak memory instead."""
     single = app.test_client()
@@ -250,7 +233,7 @@ def _stored_values(app) -> int:
 
 def run(database_url: str, label: str) -> list[str]:
     """Time and measure single and bulk uploads on the database; the result lines."""
-    app = _app(database_url)
+    app = migrated_app(database_url)
     ids = _setup(app)
     org, municipality, periods = ids["org"], ids["municipality"], ids["periods"]
     quarters = sorted(periods)  # 8 quarters: 4 for the single runs, 4 for the bulk runs
