@@ -14,18 +14,23 @@ from wtforms.validators import Length
 
 import portal
 from portal.admin import forms as admin_forms
+from portal.auth import operations as accounts
 from portal.auth.models import User
 from portal.catalogue import forms as catalogue_forms
-from portal.catalogue.models import Indicator
+from portal.catalogue import operations as catalogue
+from portal.catalogue.models import Indicator, Unit
 from portal.documents import forms as document_forms
-from portal.documents.models import DocumentVersion
+from portal.documents import operations as documents
+from portal.documents.models import DocumentKind, DocumentVersion
 from portal.extensions import db
+from portal.refusals import Refusal
 from portal.reports import forms as report_forms
 from portal.reports import notes, operations
 from portal.reports.models import AuditEntry, Report, ReportState
 from portal.roadmaps import forms as roadmap_forms
 from portal.roadmaps.models import RoadmapEvent
-from tenants.models import Organization, Role
+from tenants import operations as tenants
+from tenants.models import Organization, OrganizationType, Role, Subordination
 from tests.report_helpers import GOOD_VALUES, form_data, setup_region
 
 # Mentors so few that the mentor load rule warns (tests/test_report_validation.py).
@@ -164,3 +169,45 @@ def test_every_text_field_of_every_form_has_a_limit_within_its_column(app):
                 checked.add((form_class, name))
     assert set(COLUMNS) <= checked
     assert (report_forms.CommentForm, "comment") in checked
+
+
+def test_a_form_limit_answers_in_the_users_language(client, factory):
+    client.login(factory.user(Role.ADMIN))
+    response = client.post_form("/catalogue", {
+        "code": "long_label", "label_ru": "я" * 501, "label_en": "Long", "unit": "count",
+        "section": "staff"}, token_from="/catalogue")
+    assert "не должно содержать более 500 символов" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(Indicator).filter_by(code="long_label")) is None
+
+
+# -- the operations refuse what would not fit, whatever sent it (a command, a file, a script) --
+
+def _documents_upload(order_number):
+    return documents.Upload(DocumentKind.REGULATION, order_number=order_number,
+                            url="https://example.org/order")
+
+
+def test_operations_refuse_texts_longer_than_their_columns(app, factory):
+    school = factory.organization()
+    with app.test_request_context(headers={"Accept-Language": "ru"}):
+        attempts = [
+            lambda: accounts.create_user("long-name", "я" * 256),
+            lambda: accounts.create_user("л" * 65),
+            lambda: catalogue.add_indicator(code="long_label", label_ru="я" * 501,
+                                            label_en="x", unit=Unit.COUNT, section="staff",
+                                            applies_to=["school"]),
+            lambda: tenants.save_organization(
+                school, code=school.code, name="я" * 501, short_name="x",
+                org_type=OrganizationType.SCHOOL, subordination=Subordination.MUNICIPAL,
+                municipality_id=school.municipality_id),
+            lambda: documents.add_version(school, _documents_upload("№" * 101), None),
+        ]
+        for attempt in attempts:
+            with pytest.raises(Refusal, match="длиннее .* символов"):
+                attempt()
+        tenants.save_organization(
+            school, code=school.code, name="я" * 500, short_name="x",
+            org_type=OrganizationType.SCHOOL, subordination=Subordination.MUNICIPAL,
+            municipality_id=school.municipality_id)
+    assert db.session.get(Organization, school.id).name == "я" * 500
+    assert db.session.scalar(sa.select(User).filter_by(login="long-name")) is None

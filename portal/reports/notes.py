@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from portal import textcheck
 
 COMMENT_MAX = 4000  # the curator's comment to the report
 EXPLANATION_MAX = 2000  # one explanation of one warning
@@ -25,10 +26,7 @@ _LABELS = {"comment": _l("The comment"), "explanation": _l("The explanation"),
 
 def too_long(text: str | None, limit: int, what: str) -> str | None:
     """The message (in the user's language) when ``text`` is over ``limit``, else None."""
-    if text is None or len(text) <= limit:
-        return None
-    return _("%(what)s is longer than %(n)d characters (%(length)d); shorten it.",
-             what=_LABELS[what], n=limit, length=len(text))
+    return textcheck.too_long(text, limit, str(_LABELS[what]))
 
 
 def explanations_for(posted: Mapping[str, str], warned: Iterable[str]) -> dict[str, str]:
