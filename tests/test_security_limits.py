@@ -123,7 +123,8 @@ def test_a_review_comment_over_the_limit_is_refused(client, factory, curator_sch
 # -- every text field of every form has a server-side limit within its column ------------------
 
 COLUMNS = {
-    (admin_forms.UserCreateForm, "login"): User.login, (admin_forms.UserCreateForm, "full_name"): User.full_name,
+    (admin_forms.UserCreateForm, "login"): User.login,
+    (admin_forms.UserCreateForm, "full_name"): User.full_name,
     (admin_forms.UserCreateForm, "email"): User.email,
     (admin_forms.OrganizationForm, "code"): Organization.code,
     (admin_forms.OrganizationForm, "name"): Organization.name,
@@ -187,6 +188,12 @@ def _documents_upload(order_number):
                             url="https://example.org/order")
 
 
+def _rename(school, name):
+    return tenants.save_organization(
+        school, code=school.code, name=name, short_name="x", org_type=OrganizationType.SCHOOL,
+        subordination=Subordination.MUNICIPAL, municipality_id=school.municipality_id)
+
+
 def test_operations_refuse_texts_longer_than_their_columns(app, factory):
     school = factory.organization()
     with app.test_request_context(headers={"Accept-Language": "ru"}):
@@ -196,18 +203,12 @@ def test_operations_refuse_texts_longer_than_their_columns(app, factory):
             lambda: catalogue.add_indicator(code="long_label", label_ru="я" * 501,
                                             label_en="x", unit=Unit.COUNT, section="staff",
                                             applies_to=["school"]),
-            lambda: tenants.save_organization(
-                school, code=school.code, name="я" * 501, short_name="x",
-                org_type=OrganizationType.SCHOOL, subordination=Subordination.MUNICIPAL,
-                municipality_id=school.municipality_id),
+            lambda: _rename(school, "я" * 501),
             lambda: documents.add_version(school, _documents_upload("№" * 101), None),
         ]
         for attempt in attempts:
             with pytest.raises(Refusal, match="длиннее .* символов"):
                 attempt()
-        tenants.save_organization(
-            school, code=school.code, name="я" * 500, short_name="x",
-            org_type=OrganizationType.SCHOOL, subordination=Subordination.MUNICIPAL,
-            municipality_id=school.municipality_id)
+        _rename(school, "я" * 500)
     assert db.session.get(Organization, school.id).name == "я" * 500
     assert db.session.scalar(sa.select(User).filter_by(login="long-name")) is None
