@@ -52,6 +52,13 @@ class Chart:
             text = text.replace(char, escaped)
         return Markup(text)
 
+    @property
+    def empty(self) -> bool:
+        """Whether the chart has no number to show (no counted report has a value for the
+        filters): the page says so instead of drawing empty axes."""
+        numeric = [i for i, c in enumerate(self.columns) if c.kind != "text"]
+        return not any(row[i] is not None for row in self.records() for i in numeric)
+
     def records(self) -> list[list[Any]]:
         """Rows of the table with raw values (None for missing), in column order."""
         from dashboards.figures import clean

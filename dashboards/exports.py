@@ -2,38 +2,36 @@
 
 from __future__ import annotations
 
-import csv
-import io
+from datetime import datetime
+from decimal import Decimal
 
 from flask import Response
-from flask_babel import format_datetime
 from flask_babel import gettext as _
+from flask_babel import to_user_timezone
 
 from dashboards.charts import Chart, Column, Numbers
+from portal import sheets
 from portal.clock import utcnow
 from portal.downloads import csv_response, xlsx_response
 
 
-def _csv_value(column: Column, value, decimal: str) -> str:
-    if value is None:
-        return ""
-    if column.kind == "text":
-        return str(value)
+def _csv_value(column: Column, value):
+    """A number rounded as the table shows it (still a number), text as it is."""
+    if value is None or column.kind == "text":
+        return value
     if column.kind == "integer":
-        return str(int(round(value)))
-    return f"{value:.{column.decimals}f}".replace(".", decimal)
+        return int(round(value))
+    return Decimal(f"{value:.{column.decimals}f}")
 
 
 def to_csv(chart: Chart, numbers: Numbers) -> bytes:
     """UTF-8 with a BOM; semicolons and decimal commas where the decimal sign is a comma
     (what Excel expects in a Russian locale), commas and points otherwise."""
     delimiter = ";" if numbers.decimal == "," else ","
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow([c.header for c in chart.columns])
-    for row in chart.records():
-        writer.writerow([_csv_value(c, v, numbers.decimal) for c, v in zip(chart.columns, row)])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    rows = [[c.header for c in chart.columns]]
+    rows += [[_csv_value(c, v) for c, v in zip(chart.columns, row)] for row in chart.records()]
+    text = sheets.csv_text(rows, delimiter=delimiter, decimal=numbers.decimal)
+    return ("\ufeff" + text).encode("utf-8")
 
 
 def to_xlsx(chart: Chart, about: list[tuple[str, str]]) -> bytes:
@@ -64,16 +62,20 @@ def to_xlsx(chart: Chart, about: list[tuple[str, str]]) -> bytes:
         info.append([key, value])
     info.column_dimensions["A"].width = 28
     info.column_dimensions["B"].width = 100
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return sheets.xlsx_bytes(workbook)
 
 
-def about(chart: Chart, counted: str) -> list[tuple[str, str]]:
-    changed = format_datetime(chart.changed_at, "short") if chart.changed_at else "—"
+def _local(moment: datetime) -> datetime:
+    """A UTC moment as a date cell shows it: the user's wall-clock time, without a zone."""
+    return to_user_timezone(moment).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def about(chart: Chart, counted: str) -> list[tuple[str, object]]:
+    """What the exported table is (the XLSX's second sheet); the moments are date cells."""
+    changed = _local(chart.changed_at) if chart.changed_at else "—"
     return [(_("Chart"), chart.title), (_("Units"), chart.unit), (_("Period"), chart.period),
             (_("Data last changed"), changed), (_("Counted"), counted), (_("Note"), chart.note),
-            (_("Exported"), format_datetime(utcnow(), "short"))]
+            (_("Exported"), _local(utcnow()))]
 
 
 def response(chart: Chart, fmt: str, basename: str, numbers: Numbers, counted: str) -> Response:

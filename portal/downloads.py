@@ -8,8 +8,6 @@ disk cache of a browser used by someone else next: every attachment is sent with
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -18,6 +16,8 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Response, send_file
+
+from portal import sheets
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -68,24 +68,22 @@ def attachment(body: bytes, filename: str, content_type: str) -> Response:
 
 
 def xlsx_response(workbook_or_bytes: Any, filename: str) -> Response:
-    """An XLSX download from the bytes of a workbook or an openpyxl ``Workbook``."""
+    """An XLSX download from an openpyxl ``Workbook`` (written by :func:`portal.sheets.xlsx_bytes`)
+    or from the bytes that function made."""
     data = workbook_or_bytes
     if not isinstance(data, (bytes, bytearray)):
-        out = io.BytesIO()
-        data.save(out)
-        data = out.getvalue()
+        data = sheets.xlsx_bytes(data)
     return attachment(bytes(data), filename, XLSX_MIMETYPE)
 
 
 def csv_response(rows_or_text: bytes | str | Iterable[Sequence[Any]], filename: str, *,
                  delimiter: str = ";") -> Response:
     """A CSV download: UTF-8 bytes as they are, or text or rows written with a BOM (so that
-    Russian Excel opens it as UTF-8) and ``delimiter`` (a semicolon, as Russian Excel)."""
+    Russian Excel opens it as UTF-8) and ``delimiter`` (a semicolon, as Russian Excel).
+    Rows are written by :func:`portal.sheets.csv_text`: no field can run as a formula."""
     body = rows_or_text
     if not isinstance(body, (bytes, str)):
-        out = io.StringIO()
-        csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(body)
-        body = out.getvalue()
+        body = sheets.csv_text(body, delimiter=delimiter)
     if isinstance(body, str):
         body = ("" if body.startswith("\ufeff") else "\ufeff") + body
         body = body.encode("utf-8")

@@ -3,11 +3,18 @@
 A code with a zero-width space looks exactly like the code without it, so it would make a
 look-alike record; a control character in a file name can hide its real ending. Messages show
 such characters as ``⟨U+200B⟩`` instead of printing them.
+
+Texts are also checked for length here (:func:`too_long`, :func:`too_long_for_columns`): the
+operations refuse, with a message in the user's language, what would not fit its column,
+whatever form, file or command sent it (PostgreSQL would otherwise fail the request).
 """
 
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
+
+from flask_babel import gettext as _
 
 # Control, format (zero-width space, BOM, direction marks), separators, private and unassigned.
 _HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
@@ -40,3 +47,24 @@ def visible(text: str, *, spaces_allowed: bool = True) -> str:
     """``text`` with each hidden character written as ``⟨U+XXXX⟩``."""
     return "".join(f"⟨U+{ord(ch):04X}⟩" if is_hidden(ch, spaces_allowed=spaces_allowed) else ch
                    for ch in text)
+
+
+def too_long(text: str | None, limit: int | None, what: str) -> str | None:
+    """The message (in the user's language) when ``text`` has more than ``limit`` characters;
+    None when it fits. ``what`` names the field, as a sentence starts: «Комментарий»."""
+    if text is None or limit is None or len(text) <= limit:
+        return None
+    return _("%(what)s is longer than %(n)d characters (%(length)d); shorten it.",
+             what=what, n=limit, length=len(text))
+
+
+def too_long_for_columns(fields: dict[str, tuple[Any, str | None]]) -> str | None:
+    """The first :func:`too_long` message for texts given as ``label: (column, text)``, each
+    limited by the size of its ``String`` column (a model attribute such as ``User.login``):
+    what an operation checks whatever form, file or command sent the text."""
+    for label, (column, text) in fields.items():
+        problem = too_long(text, getattr(column.type, "length", None), label)
+        if problem:
+            return problem
+    return None
+

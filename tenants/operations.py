@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from portal.clock import check_timezone, utcnow
 from portal.database import Refusal
 from portal.extensions import db
+from portal.textcheck import too_long_for_columns
 from tenants.models import Organization, OrganizationType, Region, Subordination
 
 
@@ -19,7 +20,12 @@ def save_organization(org: Organization | None, *, code: str, name: str, short_n
                       org_type: OrganizationType, subordination: Subordination,
                       municipality_id: int) -> Organization:
     """Create (``org`` is None) or update an organization; codes stay unique."""
-    code = code.strip()
+    code, name, short_name = code.strip(), name.strip(), short_name.strip()
+    problem = too_long_for_columns({_("Code"): (Organization.code, code),
+                                    _("Full name"): (Organization.name, name),
+                                    _("Short name"): (Organization.short_name, short_name)})
+    if problem:
+        raise RegistryError(problem)
     clash = db.session.scalar(
         sa.select(Organization.id).where(Organization.code == code,
                                          Organization.id != (org.id if org else -1))
@@ -31,8 +37,7 @@ def save_organization(org: Organization | None, *, code: str, name: str, short_n
         org = Organization(code=code)
         db.session.add(org)
     org.code = code
-    org.name = name.strip()
-    org.short_name = short_name.strip()
+    org.name, org.short_name = name, short_name
     org.type = org_type
     org.subordination = subordination
     org.municipality_id = municipality_id

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -104,7 +104,10 @@ def test_the_matrix_filters_by_type_and_exports_to_xlsx(client, factory, town):
     by_code = {row[0]: row for row in values[2:-1]}
     assert by_code[orgs["behind"].code][3] == "нет"
     assert by_code[orgs["behind"].code][-1] == OVERDUE_BY_TODAY
-    assert by_code[orgs["stale"].code][5] == "02.09.2024 (не обновлена)"
+    # "02.09.2024 (не обновлена)" as Excel shows it: a date cell whose format says stale.
+    stale = sheet.cell(row=3 + list(by_code).index(orgs["stale"].code), column=6)
+    assert by_code[orgs["stale"].code][5] == stale.value == datetime(2024, 9, 2)
+    assert stale.is_date and stale.number_format == 'DD.MM.YYYY" (не обновлена)"'
     assert values[-1][1] == "Есть"
 
 

@@ -18,6 +18,7 @@ from portal.auth.queries import find_by_login_or_email
 from portal.clock import utcnow
 from portal.database import Refusal
 from portal.extensions import db
+from portal.textcheck import too_long_for_columns
 from tenants.models import Municipality, Organization, Region, Role, RoleAssignment
 
 
@@ -101,7 +102,12 @@ def create_user(login: str, full_name: str | None = "", email: str | None = None
     login = login.strip()
     if not login:
         raise AccountError(_("The login must not be empty."))
-    email = (email or "").strip() or None
+    email, full_name = (email or "").strip() or None, (full_name or "").strip()
+    problem = too_long_for_columns({_("Login"): (User.login, login),
+                                    _("Full name"): (User.full_name, full_name),
+                                    _("E-mail"): (User.email, email)})
+    if problem:
+        raise AccountError(problem)
     clash = sa.or_(sa.func.lower(User.login) == login.lower(),
                    sa.func.lower(User.email) == login.lower())
     if email:
@@ -109,7 +115,7 @@ def create_user(login: str, full_name: str | None = "", email: str | None = None
                        sa.func.lower(User.login) == email.lower())
     if db.session.scalar(sa.select(sa.func.count()).select_from(User).where(clash)):
         raise AccountError(_("The login or e-mail is already taken by another account."))
-    user = User(login=login, full_name=(full_name or "").strip(), email=email)
+    user = User(login=login, full_name=full_name, email=email)
     db.session.add(user)
     db.session.flush()
     return user

@@ -9,6 +9,7 @@ from portal.catalogue.models import Indicator, Unit
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.refusals import Refusal
+from portal.textcheck import too_long_for_columns
 
 
 class CatalogueError(Refusal):
@@ -18,6 +19,11 @@ class CatalogueError(Refusal):
 def add_indicator(*, code: str, label_ru: str, label_en: str, unit: Unit, section: str,
                   applies_to: list[str]) -> Indicator:
     """Add an indicator at the end of the catalogue; codes stay unique."""
+    problem = too_long_for_columns({_("Code"): (Indicator.code, code),
+                                    _("Name in Russian"): (Indicator.label_ru, label_ru),
+                                    _("Name in English"): (Indicator.label_en, label_en)})
+    if problem:
+        raise CatalogueError(problem)
     if db.session.scalar(sa.select(Indicator.id).filter_by(code=code)) is not None:
         raise CatalogueError(_("An indicator with this code already exists."))
     low, high = {Unit.COUNT: (0, None), Unit.PERCENT: (0, 100), Unit.SCORE: (1, 10)}[unit]

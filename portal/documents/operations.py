@@ -20,6 +20,7 @@ from portal.documents import storage
 from portal.documents.models import Document, DocumentKind, DocumentVersion
 from portal.documents.storage import UploadError
 from portal.extensions import db
+from portal.textcheck import too_long_for_columns
 from tenants.models import Organization
 
 MAX_URL_LENGTH = 2000
@@ -56,6 +57,10 @@ def check(upload: Upload, today: date) -> tuple[storage.CheckedFile | None, str 
 
     ``today``: the day in the organization's region (an order cannot be dated later).
     """
+    problem = too_long_for_columns({_("Number of the approving order"): (
+        DocumentVersion.order_number, (upload.order_number or "").strip())})
+    if problem:
+        raise UploadError(problem, "order_number")
     url = clean_url(upload.url)
     checked = None
     if upload.stream is not None and (upload.filename or "").strip() != "":

@@ -6,7 +6,6 @@ uploads are read by the pure parser of :mod:`portal.report_files.parse`.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -16,6 +15,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from portal import sheets
 from portal.catalogue.models import Indicator, Unit
 from portal.catalogue.standard import SECTIONS
 from portal.report_files.file_format import (
@@ -86,16 +86,8 @@ def _cell_value(raw: str | None, value: Any) -> Any:
 
 def _save(workbook: Workbook) -> bytes:
     # Text typed by users (a draft keeps invalid input, names come from registries) must
-    # never become a formula in somebody else's Excel: openpyxl makes one of any "=…".
-    for sheet in workbook.worksheets:
-        for row in sheet.iter_rows():
-            for cell in row:
-                if cell.data_type == "f":
-                    cell.data_type = "s"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    workbook.close()
-    return buffer.getvalue()
+    # never become a formula in somebody else's Excel: the one writer sees to it.
+    return sheets.xlsx_bytes(workbook)
 
 
 def _meta_sheet(workbook: Workbook, pairs: list[tuple[str, Any]]) -> None:

@@ -14,11 +14,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from portal.reports.notes import REVIEW_COMMENT_MAX
+
 
 class CommentForm(FlaskForm):
     """Return or reopen a report: the comment is required."""
 
-    comment = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=2000)])
+    comment = TextAreaField(_l("Comment"),
+                            validators=[DataRequired(), Length(max=REVIEW_COMMENT_MAX)])
     submit = SubmitField(_l("Send"))
 
 

@@ -18,7 +18,7 @@ from portal.catalogue.models import Indicator
 from portal.clock import utcnow
 from portal.database import Refusal
 from portal.extensions import db
-from portal.reports import queries
+from portal.reports import notes, queries
 from portal.reports.models import (
     EDITABLE_STATES,
     AuditEntry,
@@ -145,7 +145,7 @@ class ValuesUpdate:
     explanations: Mapping[str, str] | None = None
 
 
-def save_values_many(updates: Sequence[ValuesUpdate], indicators: Iterable[Indicator], *,
+def save_values_many(updates: Sequence[ValuesUpdate], indicators: Sequence[Indicator], *,
                      user: Any, source: str) -> int:
     """The one write path of report values (form, report file, municipal file); returns the
     number of values written.
@@ -164,12 +164,12 @@ def save_values_many(updates: Sequence[ValuesUpdate], indicators: Iterable[Indic
         report = update.report
         values = rows.add_values(report, stored.get(report.id, {}), update.values,
                                  indicator_ids)
-        notes = _notes(report, update)
-        if notes.get("comment") is not None:
+        changes = _notes(report, update, indicators)
+        if changes.get("comment") is not None:
             rows.audit(report.organization_id, report.id, "comment", "comment", report.comment,
-                       notes["comment"])
-        if values or notes:
-            rows.touch(report, versions[report.id], notes)
+                       changes["comment"])
+        if values or changes:
+            rows.touch(report, versions[report.id], changes)
     rows.write()
     return rows.written
 
@@ -206,16 +206,22 @@ def _stored_raw(report_ids: list[int]) -> dict[int, dict[int, tuple[int, str]]]:
     return found
 
 
-def _notes(report: Report, update: ValuesUpdate) -> dict[str, Any]:
-    """The comment and explanations that change, by column."""
-    notes: dict[str, Any] = {}
+def _notes(report: Report, update: ValuesUpdate, indicators: Iterable[Indicator]
+           ) -> dict[str, Any]:
+    """The comment and explanations that change, by column: within their limits, and only
+    explanations of warnings that the values after this update raise."""
+    changes: dict[str, Any] = {}
+    problem = notes.too_long(update.comment, notes.COMMENT_MAX, "comment")
     if update.comment is not None and update.comment != report.comment:
-        notes["comment"] = update.comment
+        changes["comment"] = update.comment
     if update.explanations is not None:
-        cleaned = {k: v.strip() for k, v in update.explanations.items() if v and v.strip()}
+        warned = validate(report, list(indicators), overlay=update.values).warnings
+        cleaned = notes.explanations_for(update.explanations, (w.key for w in warned))
+        problem = problem or notes.explanation_problem(cleaned)
         if cleaned != (report.explanations or {}):
-            notes["explanations"] = cleaned
-    return notes
+            changes["explanations"] = cleaned
+    _refuse_if(problem)
+    return changes
 
 
 class _Rows:
@@ -280,11 +286,11 @@ class _Rows:
         explanations too where they changed), checked against the locked version."""
         table = Report.__table__
         by_columns: dict[tuple[str, ...], list[dict]] = {}
-        for report, version, notes in self.touched:
-            by_columns.setdefault(tuple(sorted(notes)), []).append(
+        for report, version, changes in self.touched:
+            by_columns.setdefault(tuple(sorted(changes)), []).append(
                 {"report_id": report.id, "old_version": version, "new_version": version + 1,
                  "new_updated_at": self.now, "new_updated_by_id": self.user_id,
-                 **{f"new_{k}": v for k, v in notes.items()}})
+                 **{f"new_{k}": v for k, v in changes.items()}})
         for columns, params in by_columns.items():
             statement = table.update().where(
                 table.c.id == sa.bindparam("report_id"),
@@ -299,12 +305,14 @@ class _Rows:
 
 
 def validate(report: Report, indicators: list[Indicator] | None = None, *,
-             for_submission: bool = False) -> Outcome:
-    """Run the checks over the stored values of a report."""
+             for_submission: bool = False, overlay: Mapping[str, Parsed] | None = None
+             ) -> Outcome:
+    """Run the checks over the stored values of a report (with ``overlay`` over them)."""
     indicators = indicators or catalogue_queries.indicators_for(report.organization.type)
     by_id = {i.id: i for i in indicators}
     parsed = {by_id[v.indicator_id].code: parse_value(by_id[v.indicator_id], v.raw)
               for v in report.values if v.indicator_id in by_id}
+    parsed.update(overlay or {})
     previous = queries.previous_values(report.organization, report.period)
     return check(indicators, parsed, catalogue_queries.active_rules(), previous,
                  for_submission=for_submission, explanations=report.explanations or {})
@@ -365,6 +373,7 @@ def return_report(report: Report, user: Any, comment: str) -> None:
     comment = (comment or "").strip()
     if not comment:
         raise ReportError(_("Say what has to be corrected."))
+    _refuse_if(notes.too_long(comment, notes.REVIEW_COMMENT_MAX, "review"))
     if report.state not in (ReportState.SUBMITTED, ReportState.AWAITING_HEAD):
         raise ReportError(_("Only a submitted report can be returned."))
     report.review_comment = comment
@@ -378,8 +387,14 @@ def reopen(report: Report, user: Any, reason: str) -> None:
     reason = (reason or "").strip()
     if not reason:
         raise ReportError(_("Give the reason for reopening the report."))
+    _refuse_if(notes.too_long(reason, notes.REVIEW_COMMENT_MAX, "review"))
     if report.state is not ReportState.ACCEPTED:
         raise ReportError(_("Only an accepted report can be reopened."))
     report.review_comment = reason
     _transition(report, ReportState.RETURNED, user, reason)
     db.session.flush()
+
+
+def _refuse_if(problem: str | None) -> None:
+    if problem:
+        raise ReportError(problem)

@@ -9,7 +9,7 @@ from flask_login import current_user
 from portal.auth.gate import local_path
 from portal.catalogue import queries as catalogue_queries
 from portal.catalogue.models import UNIT_LABELS, section_label
-from portal.reports import operations, queries
+from portal.reports import notes, operations, queries
 from portal.reports.forms import CommentForm
 from portal.reports.models import Period, Report, ReportState
 from portal.reports.validation import Outcome
@@ -107,6 +107,8 @@ def _form_context(organization, period, report, outcome, typed) -> dict:
         and allows(Action.CONFIRM, organization),
         "can_review": report is not None and allows(Action.REVIEW, organization),
         "comment_form": CommentForm(), "explanations": (report.explanations if report else {}),
+        "limits": {"comment": notes.COMMENT_MAX, "explanation": notes.EXPLANATION_MAX,
+                   "review": notes.REVIEW_COMMENT_MAX},
         "labels": {i.code: i.label(organization.type) for i in indicators},
         "file_links": _file_links(organization, period, editable),
     }

@@ -78,12 +78,19 @@ def print_xlsx(roadmap: Roadmap):
     """The same execution report as an XLSX file."""
     groups = []
     for stage, rows in _report_rows(roadmap):
-        lines = [(n.number, n.event.title, n.event.deadline_text, n.event.responsible,
+        lines = [(n.number, n.event.title, _deadline_cell(n.event), n.event.responsible,
                   _note(done), done.status.label if done else ExecutionStatus.PLANNED.label)
                  for n, done in rows]
         groups.append((str(STAGES[stage]), lines))
     return xlsx_response(xlsx.export_execution(_title(roadmap), groups),
                          f"execution-{roadmap.organization.code}-{roadmap.school_year}.xlsx")
+
+
+def _deadline_cell(event) -> object:
+    """A deadline that is just a day is a date cell; a month, a range or a note is text."""
+    if event.due_is_month or event.deadline_note:
+        return event.deadline_text
+    return event.due_on
 
 
 def _note(done) -> str:

@@ -6,7 +6,6 @@ written unless the whole file is right.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 
 from flask_babel import force_locale
@@ -16,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from portal import sheets
 from portal.database import Refusal
 from portal.documents.models import DocumentKind
 from portal.roadmaps import schoolyear
@@ -40,6 +40,7 @@ REQUIRED = ["stage", "title", "deadline", "responsible"]
 _BOLD = Font(bold=True)
 _STAGE_FILL = PatternFill("solid", fgColor="DDEBF7")
 _WRAP = Alignment(wrap_text=True, vertical="top")
+_STALE_FILL = PatternFill("solid", fgColor="FCE4D6")
 
 
 class ImportProblems(Refusal):
@@ -95,12 +96,6 @@ def parse_roadmap(data: bytes, filename: str, school_year: int) -> list[EventDat
     return events
 
 
-def _save(workbook: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 def _header(sheet, headers: Iterable[str], widths: Iterable[int]) -> None:
     sheet.append([str(h) for h in headers])
     for index, width in enumerate(widths, start=1):
@@ -110,7 +105,9 @@ def _header(sheet, headers: Iterable[str], widths: Iterable[int]) -> None:
 
 
 def export_roadmap(events: list[tuple[int, RoadmapEvent]]) -> bytes:
-    """The roadmap as the import reads it back: one row per event, deadlines as text."""
+    """The roadmap as the import reads it back: one row per event. A deadline that is a day
+    is a date cell; a month (and the start, always a month) is text such as ``10.2025``: a
+    date cell would come back as a day."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = str(_("Roadmap"))[:31]
@@ -119,13 +116,14 @@ def export_roadmap(events: list[tuple[int, RoadmapEvent]]) -> bytes:
         sheet.append([
             number, e.stage, e.title,
             schoolyear.as_text(e.starts_on, True) if e.starts_on else None,
-            schoolyear.as_text(e.due_on, e.due_is_month), e.deadline_note, e.responsible,
+            schoolyear.as_text(e.due_on, True) if e.due_is_month else e.due_on,
+            e.deadline_note, e.responsible,
             e.planned_result,
         ])
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = _WRAP
-    return _save(workbook)
+    return sheets.xlsx_bytes(workbook)
 
 
 def export_presence(matrix: Matrix, title: str) -> bytes:
@@ -133,6 +131,9 @@ def export_presence(matrix: Matrix, title: str) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = str(_("Presence check"))[:31]
+    # A stale document's date stays a date; its format says it was not updated.
+    note = _("not updated").replace('"', "")
+    stale_format = f'{sheets.DATE_FORMAT}" ({note})"'
     sheet.append([title])
     sheet.cell(row=1, column=1).font = _BOLD
     headers = [_("Code"), _("Organization"), _("Type")] + [k.short_label for k in DocumentKind]
@@ -142,24 +143,27 @@ def export_presence(matrix: Matrix, title: str) -> bytes:
     for row in matrix.rows:
         values = [row.organization.code, row.organization.short_name,
                   row.organization.type.label]
-        for kind in DocumentKind:
-            cell = row.cells[kind]
-            text = cell.day.strftime("%d.%m.%Y") if cell.present else _("missing")
-            values.append(f"{text} ({_('not updated')})" if cell.stale else text)
+        values += [row.cells[kind].day if row.cells[kind].present else _("missing")
+                   for kind in DocumentKind]
         values += [row.events if row.roadmap_id else _("none"), row.overdue]
         sheet.append(values)
+        for kind, cell in zip(DocumentKind, sheet[sheet.max_row][3:], strict=False):
+            if row.cells[kind].stale:
+                cell.number_format = stale_format
+                cell.fill = _STALE_FILL
     counts = matrix.present_counts
     sheet.append(["", _("Present"), ""] + [counts[k] for k in DocumentKind]
                  + [matrix.with_roadmap, len(matrix.behind)])
     for cell in sheet[sheet.max_row]:
         cell.font = _BOLD
-    return _save(workbook)
+    return sheets.xlsx_bytes(workbook)
 
 
 def export_execution(title: str, groups: list[tuple[str, list[tuple]]]) -> bytes:
     """The execution report in the shape of seed 001, events grouped under their stages.
 
-    ``groups`` holds (stage label, [(number, event, deadline, responsible, note, status)]).
+    ``groups`` holds (stage label, [(number, event, deadline, responsible, note, status)]);
+    a deadline is a date (a date cell) or its text.
     """
     workbook = Workbook()
     sheet = workbook.active
@@ -179,4 +183,4 @@ def export_execution(title: str, groups: list[tuple[str, list[tuple]]]) -> bytes
             sheet.append(list(values))
             for cell in sheet[sheet.max_row]:
                 cell.alignment = _WRAP
-    return _save(workbook)
+    return sheets.xlsx_bytes(workbook)
