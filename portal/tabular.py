@@ -75,6 +75,7 @@ class Grid:
     meta: dict[str, str] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)  # for the preview: hidden sheets skipped
     sheet: str = ""  # the sheet read
+    hidden: list[str] = field(default_factory=list)  # the hidden sheets not read, by name
 
     def column_name(self, index: int, header: Any) -> str:
         """How a column is named in messages: «E «Значение»» in Excel, «value» in CSV."""

@@ -28,8 +28,6 @@ CSV_EXAMPLES = {upload.KIND_REPORT: "code;value\nstaff_total;48\nstudents_passed
                 upload.KIND_BULK: "org_code;staff_total;mentors;mentees\n9901001;48;6;9"}
 
 
-
-
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -121,14 +119,14 @@ def upload_report(organization: Organization, period: Period):
 def _report_preview(organization, period, token):
     payload = upload.load(token, current_user.id, upload.KIND_REPORT, organization.id, period)
     if payload is None:
-        return None, None
+        return None
     allowed = {organization.id: organization} if allows(Action.EDIT, organization) else {}
-    return payload, upload.evaluate(payload, period, allowed)
+    return upload.evaluate(payload, period, allowed)
 
 
 def preview(organization: Organization, period: Period, token: str):
     """What the uploaded file would change, every problem by row and column."""
-    _payload, result = _report_preview(organization, period, token)
+    result = _report_preview(organization, period, token)
     if result is None:
         abort(404)
     return _render_preview(organization, period, token, result)
@@ -148,13 +146,13 @@ def _render_preview(organization, period, token, result, error=None, status=200)
 def confirm(organization: Organization, period: Period, token: str):
     """Save the previewed file: everything or nothing."""
     require(Action.EDIT, organization)
-    payload, result = _report_preview(organization, period, token)
+    result = _report_preview(organization, period, token)
     if result is None:
         flash(_("This upload has expired or has already been saved. Upload the file again."),
               "warning")
         return redirect(url_for(".upload", org_id=organization.id, period_id=period.id))
     try:
-        written = upload.confirm_report(result, organization, period, current_user, payload)
+        _reports, written = upload.confirm(result, period, current_user)
     except operations.ReportError as problem:
         status = 409 if isinstance(problem, operations.ConflictError) else 422
         return _render_preview(organization, period, token, result, str(problem), status)
@@ -267,7 +265,7 @@ def bulk_confirm(municipality: Municipality, period: Period, token: str):
         return redirect(url_for(".bulk_upload", municipality_id=municipality.id,
                                 period_id=period.id))
     try:
-        reports, written = upload.confirm_bulk(result, period, current_user)
+        reports, written = upload.confirm(result, period, current_user)
     except operations.ReportError as problem:
         status = 409 if isinstance(problem, operations.ConflictError) else 422
         return _render_bulk(municipality, period, token, result, str(problem), status)

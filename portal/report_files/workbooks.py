@@ -264,6 +264,8 @@ def _bulk_header(sheet: Any, municipality: Municipality, period: Period,
     sheet["A1"].font = _TITLE
     sheet["A2"] = f"Период: {period_text(period)} (срок сдачи: " \
                   f"{period.deadline.strftime('%d.%m.%Y')})"
+    # Read back from a template saved as CSV, where the hidden metadata sheet is lost.
+    sheet["A3"], sheet["B3"] = "Муниципалитет", f"{municipality.code} — {municipality.name}"
     labels_row = header_row - 1
     for column, indicator in enumerate(indicators, start=len(_BULK_FIXED) + 1):
         label = sheet.cell(row=labels_row, column=column,

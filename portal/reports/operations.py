@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from decimal import Decimal
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -132,6 +133,13 @@ def save_values(report: Report, cells: Mapping[str, Any], *, user: Any, source: 
     return validate(report, indicators)
 
 
+class CellValue(Protocol):
+    """What the write path reads of a value (a :class:`Parsed` one, or a previewed change)."""
+
+    raw: str
+    value: Decimal | None
+
+
 @dataclass
 class ValuesUpdate:
     """What one save changes in one report: parsed values by indicator code and, from the
@@ -139,7 +147,7 @@ class ValuesUpdate:
     updates (default: the version loaded with ``report``)."""
 
     report: Report
-    values: Mapping[str, Parsed]
+    values: Mapping[str, CellValue]
     expected_version: int | None = None
     comment: str | None = None
     explanations: Mapping[str, str] | None = None
@@ -169,7 +177,7 @@ def save_values_many(updates: Sequence[ValuesUpdate], indicators: Iterable[Indic
             rows.audit(report.organization_id, report.id, "comment", "comment", report.comment,
                        notes["comment"])
         if values or notes:
-            rows.touch(report, versions[report.id], notes)
+            rows.touched.append((report, versions[report.id], notes))
     rows.write()
     return rows.written
 
@@ -230,14 +238,14 @@ class _Rows:
         self.written = 0
 
     def add_values(self, report: Report, stored: dict[int, tuple[int, str]],
-                   values: Mapping[str, Parsed], indicator_ids: Mapping[str, int]) -> int:
+                   values: Mapping[str, CellValue], indicator_ids: Mapping[str, int]) -> int:
         """Collect the values that differ from the stored ones; how many."""
         count = 0
         report_id, org_id = report.id, report.organization_id  # read once: ~40 per report
         for code, cell in values.items():
             indicator_id = indicator_ids[code]
             value_id, old = stored.get(indicator_id, (None, ""))
-            if (value_id is not None and old == cell.raw) or (value_id is None and cell.blank):
+            if (value_id is not None and old == cell.raw) or (value_id is None and not cell.raw):
                 continue
             if value_id is None:
                 self.inserts.append({"report_id": report_id, "indicator_id": indicator_id,
@@ -257,9 +265,6 @@ class _Rows:
                             "action": action, "field": field, "note": "",
                             "old": None if old is None else str(old),
                             "new": None if new is None else str(new)})
-
-    def touch(self, report: Report, version: int, notes: dict[str, Any]) -> None:
-        self.touched.append((report, version, notes))
 
     def write(self) -> None:
         values = ReportValue.__table__
