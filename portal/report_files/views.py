@@ -147,18 +147,29 @@ def confirm(organization: Organization, period: Period, token: str):
     """Save the previewed file: everything or nothing."""
     require(Action.EDIT, organization)
     result = _report_preview(organization, period, token)
+    return _save(result, period, token,
+                 url_for(".upload", org_id=organization.id, period_id=period.id),
+                 lambda error, status: _render_preview(organization, period, token, result,
+                                                       error, status),
+                 lambda _reports, n: (_("The file has been saved: %(n)d values changed.", n=n),
+                                      report_url(organization, period)))
+
+
+def _save(result, period, token, upload_url, render, saved):
+    """Confirm a preview: the page it leads to, or the preview again saying why not."""
     if result is None:
         flash(_("This upload has expired or has already been saved. Upload the file again."),
               "warning")
-        return redirect(url_for(".upload", org_id=organization.id, period_id=period.id))
+        return redirect(upload_url)
     try:
-        _reports, written = upload.confirm(result, period, current_user)
+        reports, written = upload.confirm(result, period, current_user)
     except operations.ReportError as problem:
-        status = 409 if isinstance(problem, operations.ConflictError) else 422
-        return _render_preview(organization, period, token, result, str(problem), status)
+        return render(str(problem), 409 if isinstance(problem, operations.ConflictError)
+                      else 422)
     upload.discard(token)
-    flash(_("The file has been saved: %(n)d values changed.", n=written), "success")
-    return redirect(report_url(organization, period))
+    message, target = saved(reports, written)
+    flash(message, "success")
+    return redirect(target)
 
 
 # -- a municipality ------------------------------------------------------------------------
@@ -259,20 +270,13 @@ def bulk_preview(municipality: Municipality, period: Period, token: str):
 
 def bulk_confirm(municipality: Municipality, period: Period, token: str):
     result = _bulk_preview(municipality, period, token)
-    if result is None:
-        flash(_("This upload has expired or has already been saved. Upload the file again."),
-              "warning")
-        return redirect(url_for(".bulk_upload", municipality_id=municipality.id,
-                                period_id=period.id))
-    try:
-        reports, written = upload.confirm(result, period, current_user)
-    except operations.ReportError as problem:
-        status = 409 if isinstance(problem, operations.ConflictError) else 422
-        return _render_bulk(municipality, period, token, result, str(problem), status)
-    upload.discard(token)
-    flash(_("The file has been saved: %(values)d values changed in %(reports)d reports.",
-            values=written, reports=reports), "success")
-    return redirect(status_url(municipality, period))
+    return _save(result, period, token,
+                 url_for(".bulk_upload", municipality_id=municipality.id, period_id=period.id),
+                 lambda error, status: _render_bulk(municipality, period, token, result, error,
+                                                    status),
+                 lambda reports, n: (_("The file has been saved: %(values)d values changed in "
+                                       "%(reports)d reports.", values=n, reports=reports),
+                                     status_url(municipality, period)))
 
 
 def municipal_export(municipality: Municipality, period: Period):
