@@ -320,7 +320,8 @@ def submission_checks(report: Report) -> Outcome:
     return validate(report, for_submission=True)
 
 
-def _transition(report: Report, new_state: ReportState, user: Any, note: str = "") -> None:
+def transition(report: Report, new_state: ReportState, user: Any, note: str = "") -> None:
+    """Move the report to ``new_state``, with its audit row (the callers check the move)."""
     audit(report.organization_id, report, user, "workflow", "state", "state",
           report.state.value, new_state.value, note)
     report.state = new_state
@@ -342,7 +343,7 @@ def submit(report: Report, user: Any, expected_version: int | None = None) -> Re
     report.submitted_at, report.submitted_by_id = now, getattr(user, "id", None)
     report.first_submitted_at = report.first_submitted_at or now
     report.review_comment = ""
-    _transition(report, target, user)
+    transition(report, target, user)
     db.session.flush()
     return target
 
@@ -352,7 +353,7 @@ def confirm(report: Report, user: Any) -> None:
     if report.state is not ReportState.AWAITING_HEAD:
         raise ReportError(_("The report is not waiting for confirmation."))
     report.confirmed_at, report.confirmed_by_id = utcnow(), getattr(user, "id", None)
-    _transition(report, ReportState.SUBMITTED, user)
+    transition(report, ReportState.SUBMITTED, user)
     db.session.flush()
 
 
@@ -361,7 +362,7 @@ def accept(report: Report, user: Any) -> None:
     if report.state is not ReportState.SUBMITTED:
         raise ReportError(_("Only a submitted report can be accepted."))
     report.reviewed_at, report.reviewed_by_id = utcnow(), getattr(user, "id", None)
-    _transition(report, ReportState.ACCEPTED, user)
+    transition(report, ReportState.ACCEPTED, user)
     db.session.flush()
 
 
@@ -374,7 +375,7 @@ def return_report(report: Report, user: Any, comment: str) -> None:
         raise ReportError(_("Only a submitted report can be returned."))
     report.review_comment = comment
     report.reviewed_at, report.reviewed_by_id = utcnow(), getattr(user, "id", None)
-    _transition(report, ReportState.RETURNED, user, comment)
+    transition(report, ReportState.RETURNED, user, comment)
     db.session.flush()
 
 
@@ -386,5 +387,5 @@ def reopen(report: Report, user: Any, reason: str) -> None:
     if report.state is not ReportState.ACCEPTED:
         raise ReportError(_("Only an accepted report can be reopened."))
     report.review_comment = reason
-    _transition(report, ReportState.RETURNED, user, reason)
+    transition(report, ReportState.RETURNED, user, reason)
     db.session.flush()
