@@ -79,7 +79,7 @@ class Grid:
 
     def column_name(self, index: int, header: Any) -> str:
         """How a column is named in messages: «E «Значение»» in Excel, «value» in CSV."""
-        title = "" if header is None else str(header).strip()
+        title = "" if header is None else visible(str(header).strip())
         if self.kind == "xlsx":
             letter = get_column_letter(index + 1)
             return f"{letter} «{title}»" if title else letter
