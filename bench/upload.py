@@ -4,9 +4,10 @@ On a fresh, migrated database (an SQLite file, or with ``--postgres`` a throwawa
 started by tests/pgcluster.py) it measures, through the real HTTP views (Flask test client):
 
 * ``upload_single``: one organization's report from XLSX — upload (read, check, preview
-  kept) and confirmation (checked again, stored through ``operations.save_values``);
+  kept) and confirmation (checked again, the previewed changes stored through
+  ``operations.save_values_many``, the one write path of report values, as the form's);
 * ``upload_bulk300``: a municipal file of 300 organizations (~11,000 values) — upload and
-  confirmation (stored by the batched writer of ``portal.report_files.upload``);
+  confirmation (the same write path, all reports in a few statements);
 * ``upload_bulk300_preview_page``: rendering the preview page of that file.
 
 Wall time is the median of three runs, each on a fresh quarter, without tracing; peak

@@ -75,10 +75,11 @@ class Grid:
     meta: dict[str, str] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)  # for the preview: hidden sheets skipped
     sheet: str = ""  # the sheet read
+    hidden: list[str] = field(default_factory=list)  # the hidden sheets not read, by name
 
     def column_name(self, index: int, header: Any) -> str:
         """How a column is named in messages: «E «Значение»» in Excel, «value» in CSV."""
-        title = "" if header is None else str(header).strip()
+        title = "" if header is None else visible(str(header).strip())
         if self.kind == "xlsx":
             letter = get_column_letter(index + 1)
             return f"{letter} «{title}»" if title else letter

@@ -229,7 +229,7 @@ def read_xlsx(data: bytes, prefer: tuple[str, ...], skip: tuple[str, ...],
     notices = [_("Hidden sheets were not read: %(names)s.", names=_names(hidden))] if hidden \
         else []
     sheet.rows.sort(key=lambda row: row[0])
-    return Grid("xlsx", sheet.rows, sorted(set(sheet.merged)), meta, notices, title)
+    return Grid("xlsx", sheet.rows, sorted(set(sheet.merged)), meta, notices, title, hidden)
 
 
 def _names(names: list[str]) -> str:

@@ -168,6 +168,38 @@ CASES = [
     ("hidden_first_sheet.xlsx", SCHOOL, ACCEPTED, {"staff_total": "40", "mentors": "5"}),
     ("very_hidden_sheet.xlsx", SCHOOL, ACCEPTED, {"staff_total": "40", "mentors": "5"}),
     ("utf16_tabs.csv", SCHOOL, ACCEPTED, {"staff_total": "40", "students_passed_pct": "87,5"}),
+    ("utf16_no_bom.csv", SCHOOL, ACCEPTED, {"staff_total": "40"}),
+    ("number_cells.xlsx", SCHOOL, ACCEPTED,  # number cells in the notation of the user
+     {"students_passed_pct": "81,5", "satisfaction_mentees": "8,5", "staff_total": "40"}),
+    ("municipal_hidden_sheet.xlsx", BULK, ACCEPTED,
+     {"7701001": {"staff_total": "40", "mentors": "5"}, "7701011": {"staff_total": "22"}}),
+    # messages that name the real problem
+    ("utf16_damaged.csv", SCHOOL, REJECTED,
+     ["Файл в кодировке UTF-16, но повреждён. Сохраните его заново как «CSV UTF-8»"]),
+    ("ods_named_xlsx.xlsx", SCHOOL, REJECTED,
+     ["Это таблица OpenDocument (.ods). Сохраните её как книгу Excel"]),
+    ("municipal_zero_width_column.csv", BULK, BLOCKED,
+     ["Строка 1, столбец «staff_total[U+200B]»: «staff_total[U+200B]» — не код показателя"]),
+    # templates saved as CSV by Excel or LibreOffice (tests/data/saved_as_csv.py): checked by
+    # the organization (municipality) and period rows at their top, like the XLSX template
+    ("template_as_csv_excel.csv", SCHOOL, ACCEPTED,
+     {"staff_total": "40", "students_passed_pct": "81,5"}),
+    ("template_as_csv_excel_utf8.csv", SCHOOL, ACCEPTED,
+     {"staff_total": "40", "students_passed_pct": "81,5"}),
+    ("template_as_csv_libreoffice.csv", SCHOOL, ACCEPTED,  # text of a CSV: kept as written
+     {"staff_total": "40", "students_passed_pct": "81.5"}),
+    ("foreign_organization_as_csv.csv", SCHOOL, REJECTED,
+     ["Этот файл — шаблон другой организации (код 7701002), а не 7701001."]),
+    ("wrong_period_as_csv.csv", SCHOOL, REJECTED,
+     ["Этот файл — шаблон за период «II квартал 2026 г.», а вы загружаете отчёт за период "
+      "«III квартал 2026 г.»."]),
+    ("municipal_as_csv.csv", BULK, ACCEPTED,
+     {"7701001": {"staff_total": "40", "mentors": "5"}, "7701011": {"staff_total": "22"}}),
+    ("municipal_wrong_period_as_csv.csv", BULK, REJECTED,
+     ["Этот файл — шаблон за период «IV квартал 2025 г.», а вы загружаете отчёт за период "
+      "«III квартал 2026 г.»."]),
+    ("municipal_other_municipality_as_csv.csv", BULK, REJECTED,
+     ["Этот файл — шаблон другого муниципалитета (код 77-02), а не 77-01."]),
 ]
 ENGLISH = [
     ("negative_count.xlsx", SCHOOL, BLOCKED,
@@ -182,6 +214,8 @@ ENGLISH = [
      ["Row {staff_total}, column E «Значение»: “40%” is a percentage, but this indicator is "
       "not measured in percent"]),
     ("macros.xlsm", SCHOOL, REJECTED, ["The workbook contains macros (an .xlsm file)."]),
+    ("number_cells.xlsx", SCHOOL, ACCEPTED,
+     {"students_passed_pct": "81.5", "satisfaction_mentees": "8.5", "staff_total": "40"}),
 ]
 
 
@@ -256,7 +290,7 @@ def _check(client, corpus, name, target, outcome, expected, headers=None):
         assert snapshot() == before
         return
     assert 'data-testid="upload-problems"' not in page, page[page.find("problems"):][:1500]
-    saved = client.post(save_url, data={"csrf_token": token})
+    saved = client.post(save_url, data={"csrf_token": token}, headers=headers)
     assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]
     if target == BULK:
         for org in (corpus.school, corpus.kindergarten):

@@ -99,3 +99,11 @@ def rejection(rejected: Rejected, period: Period) -> FileRejected:
             if year.isdigit() else year
         params["period"] = period.label
     return FileRejected(str(REJECTIONS[rejected.key]) % params)
+
+
+def hidden_sheets(names: list[str] | None) -> list[str]:
+    """The notice that hidden sheets of a workbook were not read (they never are)."""
+    if not names:
+        return []
+    return [_("Hidden sheets were not read: %(names)s.",
+              names=", ".join(f"«{name}»" for name in names))]

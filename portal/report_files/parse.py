@@ -61,11 +61,39 @@ class Rejected(ValueError):
 
 
 _WRONG_KIND = {fmt.FORMAT_REPORT: "municipal_file", fmt.FORMAT_BULK: "report_file"}
+_ROMAN = {"I": "1", "II": "2", "III": "3", "IV": "4"}
+_QUARTER_TEXT = re.compile(r"\b(IV|III|II|I) квартал (\d{4})\b")
+_OWNER_TEXT = re.compile(r"^(\S+) [—–-] ")
+_OWNER_LABELS = {"organization": "организация", "municipality": "муниципалитет"}
 
 
-def _check_meta(grid: Grid, expected: str, key: str, code: str, quarter: Quarter) -> None:
-    """A template names what it is for; a file for another tenant or quarter is refused."""
-    meta = grid.meta
+def _visible_meta(grid: Grid, position: int, key: str) -> dict[str, str]:
+    """What the rows above the header say the file is for: the «Организация» or
+    «Муниципалитет» row (code — name) and the «Период» row of a template, which Excel and
+    LibreOffice keep when the template is saved as CSV (the hidden metadata sheet is lost)."""
+    found: dict[str, str] = {}
+    label = _OWNER_LABELS[key]
+    for _line, values in grid.rows[:position]:
+        texts = [str(v).strip() for v in values if v is not None]
+        labels = [normalize_header(t) for t in texts]
+        if label in labels[:-1]:
+            owner = _OWNER_TEXT.match(texts[labels.index(label) + 1])
+            if owner:
+                found[key] = owner.group(1)
+        period = _QUARTER_TEXT.search(" ".join(texts))
+        if period and any(text.startswith("период") for text in labels):
+            found["year"], found["quarter"] = period.group(2), _ROMAN[period.group(1)]
+    return found
+
+
+def _check_meta(grid: Grid, position: int, expected: str, key: str, code: str,
+                quarter: Quarter) -> None:
+    """A template names what it is for; a file for another tenant or quarter is refused.
+
+    The hidden metadata sheet of an XLSX template says it; a template saved as CSV says it
+    in its top rows, checked the same way.
+    """
+    meta = {**_visible_meta(grid, position, key), **grid.meta}
     kind = meta.get("format")
     if kind and kind != expected:
         raise Rejected(_WRONG_KIND[expected])
@@ -98,8 +126,12 @@ def _merged_problems(grid: Grid, header_line: int, header: list[Any]) -> list[di
 
 
 def _cell(code: str, value: Any, line: int, column: str) -> dict:
-    return {"c": code, "r": normalize_raw(value), "l": line, "k": column,
-            "t": "date" if as_date(value) else ""}
+    """A value as kept for the preview; ``t`` says what the file held: a date, a number
+    (written in the user's notation when shown), a formula (an error), or text."""
+    kind = "date" if as_date(value) else "formula" if isinstance(value, Formula) else \
+        "number" if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
+    raw = str(value)[:60] if kind == "formula" else normalize_raw(value)
+    return {"c": code, "r": raw, "l": line, "k": column, "t": kind}
 
 
 def _at(values: list[Any], index: int) -> Any:
@@ -127,9 +159,9 @@ def parse_report_file(data: bytes, filename: str, organization: OrganizationSpec
     :class:`Rejected` (or the reader's ``FileRejected``) when the file cannot be used.
     """
     grid = fmt.read_grid(data, filename)
-    _check_meta(grid, fmt.FORMAT_REPORT, "organization", organization.code, quarter)
     position, header, names = _find(grid, fmt.CODE_ALIASES, fmt.ORG_ALIASES, fmt.FORMAT_REPORT,
                                     "«Код показателя» (code)")
+    _check_meta(grid, position, fmt.FORMAT_REPORT, "organization", organization.code, quarter)
     code_at = next(i for i, n in enumerate(names) if n in fmt.CODE_ALIASES)
     value_at = next((i for i, n in enumerate(names) if n in fmt.VALUE_ALIASES), None)
     if value_at is None:
@@ -156,7 +188,7 @@ def parse_report_file(data: bytes, filename: str, organization: OrganizationSpec
                     problems, cells)
     if not cells and not problems:
         raise Rejected("no_values")
-    return {"kind": KIND_REPORT, "problems": problems,
+    return {"kind": KIND_REPORT, "problems": problems, "hidden": grid.hidden,
             "entries": [{"org": organization.id, "line": None, "cells": cells}]}
 
 
@@ -179,10 +211,7 @@ def _report_row(line: int, code_cell: Any, value_cell: Any, by_code: dict[str, I
     elif code in seen:
         problems.append(_problem(line, code_column, "duplicate_code", code=code,
                                  other=seen[code]))
-    elif isinstance(value_cell, Formula):
-        seen[code] = line
-        problems.append(_problem(line, value_column, "formula", formula=str(value_cell)[:60]))
-    else:
+    else:  # a formula too: shown in the values table with its problem
         seen[code] = line
         cells.append(_cell(code, value_cell, line, value_column))
 
@@ -199,9 +228,9 @@ def parse_bulk_file(data: bytes, filename: str, municipality_code: str, quarter:
     [{"org", "line", "cells"}]}``.
     """
     grid = fmt.read_grid(data, filename)
-    _check_meta(grid, fmt.FORMAT_BULK, "municipality", municipality_code, quarter)
     position, header, names = _find(grid, fmt.ORG_ALIASES, fmt.CODE_ALIASES, fmt.FORMAT_BULK,
                                     "«Код организации» (org_code)")
+    _check_meta(grid, position, fmt.FORMAT_BULK, "municipality", municipality_code, quarter)
     header_line = grid.rows[position][0]
     org_at = next(i for i, n in enumerate(names) if n in fmt.ORG_ALIASES)
     problems = _merged_problems(grid, header_line, header)
@@ -225,7 +254,7 @@ def parse_bulk_file(data: bytes, filename: str, municipality_code: str, quarter:
                             "cells": _bulk_cells(line, values, columns, organization, problems)})
     if not entries and not problems:
         raise Rejected("no_organizations")
-    return {"kind": KIND_BULK, "problems": problems, "entries": entries}
+    return {"kind": KIND_BULK, "problems": problems, "hidden": grid.hidden, "entries": entries}
 
 
 def _bulk_columns(grid: Grid, line: int, header: list[Any], names: list[str], org_at: int,
@@ -238,7 +267,7 @@ def _bulk_columns(grid: Grid, line: int, header: list[Any], names: list[str], or
         if index == org_at or title is None or names[index] in fmt.IGNORED_BULK_COLUMNS:
             continue
         column = grid.column_name(index, title)
-        code = str(title).strip()
+        code = normalize_raw(title)  # an invisible character is spelt out
         indicator = by_code.get(code)
         if indicator is None:
             problems.append(_problem(line, column, "unknown_column", code=code[:64]))
@@ -279,8 +308,6 @@ def _bulk_cells(line: int, values: list[Any], columns: dict[int, tuple[Indicator
             if value is not None:
                 problems.append(_problem(line, column, "not_applicable", code=indicator.code,
                                          type=organization.type))
-        elif isinstance(value, Formula):
-            problems.append(_problem(line, column, "formula", formula=str(value)[:60]))
-        else:
+        else:  # a formula too: shown with its problem
             cells.append(_cell(indicator.code, value, line, column))
     return cells

@@ -14,19 +14,27 @@ a confirmation never writes over a report changed since the preview (version che
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, BinaryIO
 
 import sqlalchemy as sa
+from babel.numbers import get_decimal_symbol
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.catalogue import queries as catalogue_queries
 from portal.catalogue.models import Indicator
 from portal.extensions import db
-from portal.report_files.messages import PROBLEMS, RowProblem, rejection, structural
+from portal.report_files.messages import (
+    PROBLEMS,
+    RowProblem,
+    hidden_sheets,
+    rejection,
+    structural,
+)
 from portal.report_files.parse import (  # noqa: F401
     KIND_BULK,
     KIND_REPORT,
@@ -65,7 +73,12 @@ class Change:
     status: str  # new, changed, cleared, same, error
     error: str | None = None
     value: Decimal | None = None
-    parsed: Parsed | None = None  # what is written on confirmation
+
+    @property
+    def raw(self) -> str:
+        """The text written on confirmation: with ``value``, what the write path reads
+        (the change itself is written, no copy: a municipal file has ~12,000 of them)."""
+        return self.new
 
     @property
     def writes(self) -> bool:
@@ -82,6 +95,7 @@ class OrgPreview:
     changes: list[Change]
     rule_problems: list[Problem]
     labels: dict[str, str]
+    version: int | None = None  # of the report the file was compared with on upload
     stale: bool = False
     refused: str | None = None  # why this report cannot be changed at all
 
@@ -106,6 +120,7 @@ class Preview:
     organizations: list[OrgPreview]
     problems: list[RowProblem] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)  # block the whole file, no row
+    warnings: list[str] = field(default_factory=list)  # say what was not read; block nothing
 
     @property
     def stale(self) -> bool:
@@ -186,13 +201,21 @@ def read_bulk_file(data: bytes, filename: str, municipality: Municipality, perio
     return {**payload, "municipality": municipality.id, "period": period.id}
 
 
-def _cell_input(cell: dict) -> Any:
-    if cell.get("t") == "date":
+def _parse(indicator: Indicator, cell: dict, mark: str) -> Parsed:
+    """A stored cell parsed; a number of the file written with the user's decimal mark
+    (81,5 in Russian, as the form shows what was typed), a formula an error."""
+    kind, raw = cell.get("t"), cell["r"]
+    if kind == "formula":
+        return Parsed(raw, None, str(PROBLEMS["formula"]) % {"formula": raw})
+    if kind == "number":
+        parsed = parse_value(indicator, Decimal(raw))
+        return replace(parsed, raw=parsed.raw.replace(".", mark))
+    if kind == "date":
         try:
-            return datetime.fromisoformat(cell["r"])
+            return parse_value(indicator, datetime.fromisoformat(raw))
         except ValueError:
-            return cell["r"]
-    return cell["r"]
+            pass
+    return parse_value(indicator, raw)
 
 
 def _previous_values(org_ids: list[int], period: Period) -> dict[int, dict[str, Decimal]]:
@@ -266,7 +289,8 @@ def evaluate(payload: dict, period: Period, organizations: dict[int, Organizatio
     scope by the caller); an entry for any other organization blocks the whole file.
     """
     preview = Preview(payload["kind"], payload.get("filename", ""), period, [],
-                      [structural(p) for p in payload.get("problems", [])])
+                      [structural(p) for p in payload.get("problems", [])],
+                      warnings=hidden_sheets(payload.get("hidden")))
     entries = payload.get("entries", [])
     if any(e["org"] not in organizations for e in entries):
         preview.notices.append(_("You can no longer report for some organizations of this "
@@ -301,7 +325,8 @@ def _evaluate_entry(entry: dict, org: Organization, against: _Against,
     rule_problems = [p for p in outcome.problems
                      if p.key or not (set(p.codes) & set(file_parsed))]
     item = OrgPreview(org, entry.get("line"), report, changes, rule_problems, labels,
-                      stale=(report.version if report else None) != entry.get("version"))
+                      entry.get("version"))
+    item.stale = (report.version if report else None) != item.version
     item.refused = refusal(report, against.period) if item.writes else None
     return item
 
@@ -312,6 +337,7 @@ def _changes(cells: list[dict], catalogue: dict[str, Indicator], applicable_code
     """The changes of an entry's cells and their parsed values, by code."""
     changes = []
     file_parsed: dict[str, Parsed] = {}
+    mark = get_decimal_symbol(get_locale())
     for cell in cells:
         indicator = catalogue.get(cell["c"])
         if indicator is None or cell["c"] not in applicable_codes:
@@ -319,12 +345,12 @@ def _changes(cells: list[dict], catalogue: dict[str, Indicator], applicable_code
             problems.append(RowProblem(cell["l"], cell["k"], str(
                 PROBLEMS["retired"]) % {"code": cell["c"]}))
             continue
-        parsed = parse_value(indicator, _cell_input(cell))
+        parsed = _parse(indicator, cell, mark)
         file_parsed[indicator.code] = parsed
         status = _status(old.get(indicator.code), parsed)
         changes.append(Change(indicator.code, labels[indicator.code], cell["l"], cell["k"],
                               old.get(indicator.code, ("", None))[0], parsed.raw, status,
-                              parsed.error, parsed.value, parsed))
+                              parsed.error, parsed.value))
         if parsed.error:
             problems.append(RowProblem(cell["l"], cell["k"], parsed.error))
     return changes, file_parsed
@@ -346,28 +372,10 @@ def stale_message() -> str:
              "upload the file again to see the differences.")
 
 
-def confirm_report(preview: Preview, organization: Organization, period: Period, user: Any,
-                   payload: dict) -> int:
-    """Write one organization's upload through the report operations; returns values written."""
-    if preview.stale:
-        raise operations.ConflictError(stale_message())
-    if preview.blocked:
-        raise operations.ReportError(_("The file has errors; nothing was saved. Correct the "
-                                       "file and upload it again."))
-    if not preview.change_count:
-        raise operations.ReportError(_("The file changes nothing; there is nothing to save."))
-    item = preview.organizations[0]
-    cells = {c.code: c.new for c in item.writes}
-    version = payload["entries"][0].get("version")
-    report = operations.ensure_report(organization, period)
-    operations.save_values(report, cells, user=user, source=SOURCE_UPLOAD,
-                           expected_version=report.version if version is None else version)
-    return len(cells)
-
-
-def confirm_bulk(preview: Preview, period: Period, user: Any) -> tuple[int, int]:
-    """Write a municipal upload through the batched write path of the report operations
-    (:func:`operations.save_values_many`); returns (reports, values) written."""
+def confirm(preview: Preview, period: Period, user: Any) -> tuple[int, int]:
+    """Write an upload, one organization's or a municipal file, through the one write path
+    of report values (:func:`operations.save_values_many`, as the form): all or nothing,
+    checked against the versions the preview was made with. Returns (reports, values)."""
     if preview.stale:
         raise operations.ConflictError(stale_message())
     if preview.blocked:
@@ -378,10 +386,12 @@ def confirm_bulk(preview: Preview, period: Period, user: Any) -> tuple[int, int]
     items = [o for o in preview.organizations if o.writes]
     reports = operations.ensure_reports([o.organization for o in items], period)
     updates = [operations.ValuesUpdate(reports[o.organization.id],
-                                       {c.code: c.parsed for c in o.writes}) for o in items]
+                                       {c.code: c for c in o.writes}, o.version)
+               for o in items]
+    source = SOURCE_UPLOAD if preview.kind == KIND_REPORT else SOURCE_BULK
     try:
         written = operations.save_values_many(updates, catalogue_queries.all_indicators(),
-                                              user=user, source=SOURCE_BULK)
+                                              user=user, source=source)
     except operations.ConflictError:  # saved by somebody else since the preview was worked out
         raise operations.ConflictError(stale_message()) from None
     return len(items), written

@@ -28,8 +28,6 @@ CSV_EXAMPLES = {upload.KIND_REPORT: "code;value\nstaff_total;48\nstudents_passed
                 upload.KIND_BULK: "org_code;staff_total;mentors;mentees\n9901001;48;6;9"}
 
 
-
-
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -121,14 +119,14 @@ def upload_report(organization: Organization, period: Period):
 def _report_preview(organization, period, token):
     payload = upload.load(token, current_user.id, upload.KIND_REPORT, organization.id, period)
     if payload is None:
-        return None, None
+        return None
     allowed = {organization.id: organization} if allows(Action.EDIT, organization) else {}
-    return payload, upload.evaluate(payload, period, allowed)
+    return upload.evaluate(payload, period, allowed)
 
 
 def preview(organization: Organization, period: Period, token: str):
     """What the uploaded file would change, every problem by row and column."""
-    _payload, result = _report_preview(organization, period, token)
+    result = _report_preview(organization, period, token)
     if result is None:
         abort(404)
     return _render_preview(organization, period, token, result)
@@ -148,19 +146,30 @@ def _render_preview(organization, period, token, result, error=None, status=200)
 def confirm(organization: Organization, period: Period, token: str):
     """Save the previewed file: everything or nothing."""
     require(Action.EDIT, organization)
-    payload, result = _report_preview(organization, period, token)
+    result = _report_preview(organization, period, token)
+    return _save(result, period, token,
+                 url_for(".upload", org_id=organization.id, period_id=period.id),
+                 lambda error, status: _render_preview(organization, period, token, result,
+                                                       error, status),
+                 lambda _reports, n: (_("The file has been saved: %(n)d values changed.", n=n),
+                                      report_url(organization, period)))
+
+
+def _save(result, period, token, upload_url, render, saved):
+    """Confirm a preview: the page it leads to, or the preview again saying why not."""
     if result is None:
         flash(_("This upload has expired or has already been saved. Upload the file again."),
               "warning")
-        return redirect(url_for(".upload", org_id=organization.id, period_id=period.id))
+        return redirect(upload_url)
     try:
-        written = upload.confirm_report(result, organization, period, current_user, payload)
+        reports, written = upload.confirm(result, period, current_user)
     except operations.ReportError as problem:
-        status = 409 if isinstance(problem, operations.ConflictError) else 422
-        return _render_preview(organization, period, token, result, str(problem), status)
+        return render(str(problem), 409 if isinstance(problem, operations.ConflictError)
+                      else 422)
     upload.discard(token)
-    flash(_("The file has been saved: %(n)d values changed.", n=written), "success")
-    return redirect(report_url(organization, period))
+    message, target = saved(reports, written)
+    flash(message, "success")
+    return redirect(target)
 
 
 # -- a municipality ------------------------------------------------------------------------
@@ -261,20 +270,13 @@ def bulk_preview(municipality: Municipality, period: Period, token: str):
 
 def bulk_confirm(municipality: Municipality, period: Period, token: str):
     result = _bulk_preview(municipality, period, token)
-    if result is None:
-        flash(_("This upload has expired or has already been saved. Upload the file again."),
-              "warning")
-        return redirect(url_for(".bulk_upload", municipality_id=municipality.id,
-                                period_id=period.id))
-    try:
-        reports, written = upload.confirm_bulk(result, period, current_user)
-    except operations.ReportError as problem:
-        status = 409 if isinstance(problem, operations.ConflictError) else 422
-        return _render_bulk(municipality, period, token, result, str(problem), status)
-    upload.discard(token)
-    flash(_("The file has been saved: %(values)d values changed in %(reports)d reports.",
-            values=written, reports=reports), "success")
-    return redirect(status_url(municipality, period))
+    return _save(result, period, token,
+                 url_for(".bulk_upload", municipality_id=municipality.id, period_id=period.id),
+                 lambda error, status: _render_bulk(municipality, period, token, result, error,
+                                                    status),
+                 lambda reports, n: (_("The file has been saved: %(values)d values changed in "
+                                       "%(reports)d reports.", values=n, reports=reports),
+                                     status_url(municipality, period)))
 
 
 def municipal_export(municipality: Municipality, period: Period):

@@ -120,6 +120,16 @@ def _validation(indicator: Indicator) -> tuple[str, DataValidation]:
     return key, check
 
 
+def _add_validations(sheet: Any, ranges: list[tuple[Indicator, str]]) -> None:
+    """Excel's own checks of the value cells: one per unit, over all the ranges of its unit."""
+    validations: dict[str, DataValidation] = {}
+    for indicator, cells in ranges:
+        key, check = _validation(indicator)
+        validations.setdefault(key, check).add(cells)
+    for check in validations.values():
+        sheet.add_data_validation(check)
+
+
 def _instructions(workbook: Workbook, lines: list[str]) -> None:
     sheet = workbook.create_sheet(INSTRUCTIONS_SHEET)
     sheet.column_dimensions["A"].width = 110
@@ -157,12 +167,21 @@ def report_template(organization: Organization, period: Period, indicators: list
     _report_header(sheet, organization, period, state, header_row)
     _report_rows(sheet, organization, indicators, current, previous, header_row)
     sheet.column_dimensions["A"].hidden = True
-    for letter, width in zip("ABCDEF", (24, 28, 70, 14, 14, 16)):
+    return _finish(workbook, zip("ABCDEF", (24, 28, 70, 14, 14, 16)), header_row,
+                   _report_instructions(organization, period),
+                   [("format", FORMAT_REPORT), ("organization", organization.code),
+                    ("year", period.year), ("quarter", period.quarter)])
+
+
+def _finish(workbook: Workbook, widths: Iterable[tuple[str, int]], header_row: int,
+            instructions: list[str], meta: list[tuple[str, Any]]) -> bytes:
+    """A template's column widths, frozen header, instructions and metadata; its bytes."""
+    sheet = workbook.active
+    for letter, width in widths:
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = f"E{header_row + 1}"
-    _instructions(workbook, _report_instructions(organization, period))
-    _meta_sheet(workbook, [("format", FORMAT_REPORT), ("organization", organization.code),
-                           ("year", period.year), ("quarter", period.quarter)])
+    _instructions(workbook, instructions)
+    _meta_sheet(workbook, meta)
     return _save(workbook)
 
 
@@ -183,21 +202,16 @@ def _report_rows(sheet: Any, organization: Organization, indicators: list[Indica
                  current: dict[str, tuple[str, Any]], previous: dict[str, Decimal],
                  header_row: int) -> None:
     """A row per indicator under the header, its value cell checked by Excel."""
-    validations: dict[str, DataValidation] = {}
-    row = header_row
-    for indicator in indicators:
-        row += 1
+    for row, indicator in enumerate(indicators, start=header_row + 1):
         raw, value = current.get(indicator.code, ("", None))
         sheet.append([indicator.code, SECTIONS.get(indicator.section, (indicator.section,))[0],
                       ru_label(indicator, organization.type), RU_UNITS[indicator.unit],
                       _cell_value(raw, value), _number(previous.get(indicator.code))])
-        key, check = _validation(indicator)
-        validations.setdefault(key, check).add(f"E{row}")
         sheet.cell(row=row, column=5).fill = _INPUT_FILL
         sheet.cell(row=row, column=3).alignment = _WRAP
         sheet.cell(row=row, column=6).font = Font(color="666666")
-    for check in validations.values():
-        sheet.add_data_validation(check)
+    _add_validations(sheet, [(indicator, f"E{row}") for row, indicator
+                             in enumerate(indicators, start=header_row + 1)])
 
 
 def _report_instructions(organization: Organization, period: Period) -> list[str]:
@@ -240,13 +254,10 @@ def bulk_template(municipality: Municipality, period: Period, organizations: lis
     for row, org in enumerate(organizations, start=header_row + 1):
         _bulk_row(sheet, row, org, indicators, current.get(org.id, {}), states.get(org.id))
     _bulk_validations(sheet, indicators, header_row, header_row + max(len(organizations), 1))
-    for letter, width in zip("ABCD", (16, 40, 22, 18)):
-        sheet.column_dimensions[letter].width = width
-    sheet.freeze_panes = f"E{header_row + 1}"
-    _instructions(workbook, _bulk_instructions(municipality, period))
-    _meta_sheet(workbook, [("format", FORMAT_BULK), ("municipality", municipality.code),
-                           ("year", period.year), ("quarter", period.quarter)])
-    return _save(workbook)
+    return _finish(workbook, zip("ABCD", (16, 40, 22, 18)), header_row,
+                   _bulk_instructions(municipality, period),
+                   [("format", FORMAT_BULK), ("municipality", municipality.code),
+                    ("year", period.year), ("quarter", period.quarter)])
 
 
 def _bulk_header(sheet: Any, municipality: Municipality, period: Period,
@@ -256,6 +267,8 @@ def _bulk_header(sheet: Any, municipality: Municipality, period: Period,
     sheet["A1"].font = _TITLE
     sheet["A2"] = f"Период: {period_text(period)} (срок сдачи: " \
                   f"{period.deadline.strftime('%d.%m.%Y')})"
+    # Read back from a template saved as CSV, where the hidden metadata sheet is lost.
+    sheet["A3"], sheet["B3"] = "Муниципалитет", f"{municipality.code} — {municipality.name}"
     labels_row = header_row - 1
     for column, indicator in enumerate(indicators, start=len(_BULK_FIXED) + 1):
         label = sheet.cell(row=labels_row, column=column,
@@ -286,13 +299,10 @@ def _bulk_row(sheet: Any, row: int, org: Organization, indicators: list[Indicato
 def _bulk_validations(sheet: Any, indicators: list[Indicator], header_row: int,
                       last: int) -> None:
     # One range per column (a range per cell would make the file slow to open and to read).
-    validations: dict[str, DataValidation] = {}
-    for column, indicator in enumerate(indicators, start=len(_BULK_FIXED) + 1):
-        key, check = _validation(indicator)
-        letter = get_column_letter(column)
-        validations.setdefault(key, check).add(f"{letter}{header_row + 1}:{letter}{last}")
-    for check in validations.values():
-        sheet.add_data_validation(check)
+    letters = [get_column_letter(column) for column in
+               range(len(_BULK_FIXED) + 1, len(_BULK_FIXED) + 1 + len(indicators))]
+    _add_validations(sheet, [(indicator, f"{letter}{header_row + 1}:{letter}{last}")
+                             for indicator, letter in zip(indicators, letters)])
 
 
 def _bulk_instructions(municipality: Municipality, period: Period) -> list[str]:

@@ -10,6 +10,8 @@ bp = Blueprint("reports", __name__, template_folder="templates", static_folder="
 bp.add_url_rule("/organizations/<int:org_id>/reports/<int:period_id>", "form", views.form,
                 methods=["GET", "POST"])
 bp.add_url_rule("/reports/<int:report_id>/confirm", "confirm", views.confirm, methods=["POST"])
+bp.add_url_rule("/reports/<int:report_id>/withdraw", "withdraw", views.withdraw,
+                methods=["POST"])
 bp.add_url_rule("/reports/<int:report_id>/accept", "accept", views.accept, methods=["POST"])
 bp.add_url_rule("/reports/<int:report_id>/return", "return_report", views.return_report,
                 methods=["POST"])

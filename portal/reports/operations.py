@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from decimal import Decimal
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -132,6 +133,13 @@ def save_values(report: Report, cells: Mapping[str, Any], *, user: Any, source: 
     return validate(report, indicators)
 
 
+class CellValue(Protocol):
+    """What the write path reads of a value (a :class:`Parsed` one, or a previewed change)."""
+
+    raw: str
+    value: Decimal | None
+
+
 @dataclass
 class ValuesUpdate:
     """What one save changes in one report: parsed values by indicator code and, from the
@@ -139,7 +147,7 @@ class ValuesUpdate:
     updates (default: the version loaded with ``report``)."""
 
     report: Report
-    values: Mapping[str, Parsed]
+    values: Mapping[str, CellValue]
     expected_version: int | None = None
     comment: str | None = None
     explanations: Mapping[str, str] | None = None
@@ -169,7 +177,7 @@ def save_values_many(updates: Sequence[ValuesUpdate], indicators: Sequence[Indic
             rows.audit(report.organization_id, report.id, "comment", "comment", report.comment,
                        changes["comment"])
         if values or changes:
-            rows.touch(report, versions[report.id], changes)
+            rows.touched.append((report, versions[report.id], changes))
     rows.write()
     return rows.written
 
@@ -236,14 +244,14 @@ class _Rows:
         self.written = 0
 
     def add_values(self, report: Report, stored: dict[int, tuple[int, str]],
-                   values: Mapping[str, Parsed], indicator_ids: Mapping[str, int]) -> int:
+                   values: Mapping[str, CellValue], indicator_ids: Mapping[str, int]) -> int:
         """Collect the values that differ from the stored ones; how many."""
         count = 0
         report_id, org_id = report.id, report.organization_id  # read once: ~40 per report
         for code, cell in values.items():
             indicator_id = indicator_ids[code]
             value_id, old = stored.get(indicator_id, (None, ""))
-            if (value_id is not None and old == cell.raw) or (value_id is None and cell.blank):
+            if (value_id is not None and old == cell.raw) or (value_id is None and not cell.raw):
                 continue
             if value_id is None:
                 self.inserts.append({"report_id": report_id, "indicator_id": indicator_id,
@@ -263,9 +271,6 @@ class _Rows:
                             "action": action, "field": field, "note": "",
                             "old": None if old is None else str(old),
                             "new": None if new is None else str(new)})
-
-    def touch(self, report: Report, version: int, notes: dict[str, Any]) -> None:
-        self.touched.append((report, version, notes))
 
     def write(self) -> None:
         values = ReportValue.__table__
@@ -323,7 +328,8 @@ def submission_checks(report: Report) -> Outcome:
     return validate(report, for_submission=True)
 
 
-def _transition(report: Report, new_state: ReportState, user: Any, note: str = "") -> None:
+def transition(report: Report, new_state: ReportState, user: Any, note: str = "") -> None:
+    """Move the report to ``new_state``, with its audit row (the callers check the move)."""
     audit(report.organization_id, report, user, "workflow", "state", "state",
           report.state.value, new_state.value, note)
     report.state = new_state
@@ -345,7 +351,7 @@ def submit(report: Report, user: Any, expected_version: int | None = None) -> Re
     report.submitted_at, report.submitted_by_id = now, getattr(user, "id", None)
     report.first_submitted_at = report.first_submitted_at or now
     report.review_comment = ""
-    _transition(report, target, user)
+    transition(report, target, user)
     db.session.flush()
     return target
 
@@ -355,7 +361,7 @@ def confirm(report: Report, user: Any) -> None:
     if report.state is not ReportState.AWAITING_HEAD:
         raise ReportError(_("The report is not waiting for confirmation."))
     report.confirmed_at, report.confirmed_by_id = utcnow(), getattr(user, "id", None)
-    _transition(report, ReportState.SUBMITTED, user)
+    transition(report, ReportState.SUBMITTED, user)
     db.session.flush()
 
 
@@ -364,7 +370,7 @@ def accept(report: Report, user: Any) -> None:
     if report.state is not ReportState.SUBMITTED:
         raise ReportError(_("Only a submitted report can be accepted."))
     report.reviewed_at, report.reviewed_by_id = utcnow(), getattr(user, "id", None)
-    _transition(report, ReportState.ACCEPTED, user)
+    transition(report, ReportState.ACCEPTED, user)
     db.session.flush()
 
 
@@ -378,7 +384,7 @@ def return_report(report: Report, user: Any, comment: str) -> None:
         raise ReportError(_("Only a submitted report can be returned."))
     report.review_comment = comment
     report.reviewed_at, report.reviewed_by_id = utcnow(), getattr(user, "id", None)
-    _transition(report, ReportState.RETURNED, user, comment)
+    transition(report, ReportState.RETURNED, user, comment)
     db.session.flush()
 
 
@@ -391,7 +397,7 @@ def reopen(report: Report, user: Any, reason: str) -> None:
     if report.state is not ReportState.ACCEPTED:
         raise ReportError(_("Only an accepted report can be reopened."))
     report.review_comment = reason
-    _transition(report, ReportState.RETURNED, user, reason)
+    transition(report, ReportState.RETURNED, user, reason)
     db.session.flush()
 
 

@@ -7,12 +7,14 @@ Callers pass objects already resolved through the scope and checked for the acti
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.reports import head_confirmation
 from portal.reports.models import Period
 from portal.reports.operations import ReportError
 from portal.reports.periods import default_deadline, default_opening
@@ -43,7 +45,12 @@ def close_period(period: Period) -> None:
     db.session.flush()
 
 
-def set_head_confirmation(region: Region, required: bool) -> None:
-    """Switch the region's rule that the head confirms a report before it is reviewed."""
+def set_head_confirmation(region: Region, required: bool, user: Any = None) -> int:
+    """Switch the region's rule that the head confirms a report before it is reviewed.
+
+    Switched off, the reports waiting for a head go on to review (nobody would confirm
+    them any more); returns how many did.
+    """
     region.requires_head_confirmation = required
     db.session.flush()
+    return 0 if required else head_confirmation.release_waiting(region, user)

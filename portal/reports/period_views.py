@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
 
 from portal.admin.forms import ActionForm
-from portal.reports import operations, period_operations, queries
+from portal.reports import head_confirmation, operations, period_operations, queries
 from portal.reports.forms import PeriodForm
 from portal.reports.models import Period
 from tenants.models import Region
@@ -29,16 +31,23 @@ def periods(region: Region):
             return redirect(url_for("reports.periods", region_id=region.id))
     return render_template("reports/periods.html", region=region, form=form,
                            periods=queries.periods_of(region.id), can_manage=can_manage,
-                           action_form=ActionForm())
+                           action_form=ActionForm(), without_head=(
+                               head_confirmation.count_without_head(region) if can_manage
+                               else None))
 
 
 def toggle_confirmation(region: Region):
     """Switch the region's rule that the head confirms a report before it is reviewed."""
     require(Action.MANAGE, region)
     if ActionForm().validate_on_submit():
-        period_operations.set_head_confirmation(region, not region.requires_head_confirmation)
+        released = period_operations.set_head_confirmation(
+            region, not region.requires_head_confirmation, current_user)
         flash(_("Reports now need the head's confirmation.") if region.requires_head_confirmation
               else _("Reports no longer need the head's confirmation."), "success")
+        if released:
+            flash(ngettext("%(num)d report waiting for the head has gone on to review.",
+                           "%(num)d reports waiting for the head have gone on to review.",
+                           released), "info")
     return redirect(url_for("reports.periods", region_id=region.id))
 
 

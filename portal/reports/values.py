@@ -79,7 +79,9 @@ def parse_value(indicator: Indicator, cell: Any) -> Parsed:
     if _SHOWN.search(raw):
         return Parsed(raw, None, _("“%(raw)s” contains invisible characters; type the number "
                                    "again", raw=raw))
-    error = _notation_error(indicator.unit, raw)
+    # A number cell of a workbook is no notation to be misread: only text can be ambiguous.
+    error = None if isinstance(cell, (int, float, Decimal)) else _notation_error(indicator.unit,
+                                                                                 raw)
     if error:
         return Parsed(raw, None, error)
     number = parse_number(raw)

@@ -9,7 +9,7 @@ from flask_login import current_user
 from portal.auth.gate import local_path
 from portal.catalogue import queries as catalogue_queries
 from portal.catalogue.models import UNIT_LABELS, section_label
-from portal.reports import notes, operations, queries
+from portal.reports import head_confirmation, notes, operations, queries
 from portal.reports.forms import CommentForm
 from portal.reports.models import Period, Report, ReportState
 from portal.reports.validation import Outcome
@@ -106,6 +106,8 @@ def _form_context(organization, period, report, outcome, typed) -> dict:
         "can_confirm": report is not None and report.state is ReportState.AWAITING_HEAD
         and allows(Action.CONFIRM, organization),
         "can_review": report is not None and allows(Action.REVIEW, organization),
+        "can_withdraw": report is not None and report.state is ReportState.AWAITING_HEAD
+        and allows(Action.EDIT, organization),
         "comment_form": CommentForm(), "explanations": (report.explanations if report else {}),
         "limits": {"comment": notes.COMMENT_MAX, "explanation": notes.EXPLANATION_MAX,
                    "review": notes.REVIEW_COMMENT_MAX},
@@ -144,6 +146,13 @@ def _workflow(report: Report, action: Action, apply, success: str):
 def confirm(report: Report):
     return _workflow(report, Action.CONFIRM, lambda: operations.confirm(report, current_user),
                      _("The report has been confirmed and submitted."))
+
+
+def withdraw(report: Report):
+    """The curator takes back a report waiting for the head's confirmation."""
+    return _workflow(report, Action.EDIT,
+                     lambda: head_confirmation.withdraw(report, current_user),
+                     _("The report has been withdrawn; correct it and submit it again."))
 
 
 def accept(report: Report):

@@ -7,9 +7,10 @@ from flask_babel import gettext as _
 
 from portal import rules
 from portal.clock import utcnow
+from portal.reports import head_confirmation
 from portal.reports import queries as report_queries
 from portal.reports.forms import CommentForm
-from portal.reports.models import Period
+from portal.reports.models import Period, ReportState
 from portal.status import queries
 from tenants.models import Municipality, OrganizationType, Region
 
@@ -24,16 +25,21 @@ def _org_type() -> OrganizationType | None:
         return None
 
 
-def _render(template: str, period: Period, reporting: rules.Reporting, rows, **context):
+def _render(template: str, period: Period, reporting: rules.Reporting, rows, all_rows=None,
+            **context):
     now = utcnow()
     wanted = request.args.get("status", "")
     shown = [r for r in rows if not wanted or r.status(reporting, now) == wanted]
+    waiting = [r for r in (rows if all_rows is None else all_rows)
+               if r.state is ReportState.AWAITING_HEAD]
     return render_template(
         template, period=period, rows=shown, summary=queries.summarize(rows, reporting),
         reviewable=queries.reviewable_ids(shown), reporting=reporting,
         now=now, types=list(OrganizationType), selected_type=_org_type(),
         statuses=STATUS_FILTERS, selected_status=wanted, comment_form=CommentForm(),
-        periods=report_queries.periods_of(period.region_id), **context)
+        periods=report_queries.periods_of(period.region_id), awaiting_head=len(waiting),
+        without_head=head_confirmation.without_head(r.organization.id for r in waiting),
+        **context)
 
 
 def municipal_status(municipality: Municipality, period: Period):
@@ -65,5 +71,5 @@ def regional_status(region: Region, period: Period):
                  for rows in by_municipality.values()]
     regional_rows = [r for r in all_rows if r.organization.subordination.value == "regional"]
     return _render("status/status_region.html", period, reporting, regional_rows,
-                   region=region, municipal_summaries=summaries,
+                   all_rows=all_rows, region=region, municipal_summaries=summaries,
                    total=queries.summarize(all_rows, reporting))

@@ -18,6 +18,7 @@ kept as it is.
 
 from __future__ import annotations
 
+import codecs
 import io
 import sys
 import zipfile
@@ -36,6 +37,13 @@ from portal.report_files import workbooks as excel
 from portal.reports.models import Period
 from tenants.models import Municipality, Organization, OrganizationType
 from tests.data import hostile_uploads
+from tests.data.saved_as_csv import (
+    EXCEL_EN_UTF8,
+    EXCEL_RU,
+    EXCEL_RU_UTF8,
+    LIBREOFFICE,
+    saved_as_csv,
+)
 
 OUT = Path(__file__).resolve().parent / "uploads"
 SCHOOL, OTHER_SCHOOL, KINDERGARTEN = "7701001", "7701002", "7701011"
@@ -63,8 +71,8 @@ def template(code: str = SCHOOL, period: Period | None = None) -> bytes:
     return excel.report_template(org, period or _period(), indicators, {}, {})
 
 
-def bulk_template(period: Period | None = None) -> bytes:
-    municipality = Municipality(code=MUNICIPALITY, name="Муниципалитет 77-01")
+def bulk_template(period: Period | None = None, code: str = MUNICIPALITY) -> bytes:
+    municipality = Municipality(code=code, name=f"Муниципалитет {code}")
     orgs = [_org(SCHOOL), _org(KINDERGARTEN, OrganizationType.KINDERGARTEN)]
     return excel.bulk_template(municipality, period or _period(), orgs, _indicators(), {}, {})
 
@@ -234,10 +242,50 @@ def files() -> dict[str, bytes]:
         "huge_counts.xlsx": edit(ok, values({"staff_total": 1e30, "mentors": 89123456789})),
     })
     made.update(hostile_uploads.files(edit(ok, values({"staff_total": 40}))))
+    made.update(_saved_as_csv())
+    made.update({
+        # numbers typed into number cells, shown in the user's notation
+        "number_cells.xlsx": edit(ok, values({"students_passed_pct": 81.5,
+                                              "satisfaction_mentees": 8.5, "staff_total": 40})),
+        "municipal_hidden_sheet.xlsx": edit(bulk_template(), _hidden_bulk),
+        "municipal_zero_width_column.csv": f"org_code;staff_total\u200b\n{SCHOOL};40\n".encode(),
+        "utf16_no_bom.csv": "code;value\r\nstaff_total;40\r\n".encode("utf-16-le"),
+        "utf16_damaged.csv": codecs.BOM_UTF16_LE + "code;value\r\nstaff_total;40\r\n".encode(
+            "utf-16-le")[:-1] + b"\x00\xd8",
+        "ods_named_xlsx.xlsx": made["spreadsheet.ods"],
+    })
     encrypted = _encrypted(edit(ok, values({"staff_total": 40})))
     if encrypted is not None:
         made["encrypted.xlsx"] = encrypted
     return made
+
+
+def _saved_as_csv() -> dict[str, bytes]:
+    """Templates filled in and saved as CSV by Excel or LibreOffice (tests/data/saved_as_csv.py):
+    the organization (municipality) and period rows at their top are checked on upload."""
+    filled = values({"staff_total": 40, "students_passed_pct": 81.5})
+    bulk = edit(bulk_template(), _fill_bulk)
+    return {
+        "template_as_csv_excel.csv": saved_as_csv(edit(template(), filled), EXCEL_RU),
+        "template_as_csv_excel_utf8.csv": saved_as_csv(edit(template(), filled), EXCEL_RU_UTF8),
+        "template_as_csv_libreoffice.csv": saved_as_csv(edit(template(), filled), LIBREOFFICE),
+        "foreign_organization_as_csv.csv": saved_as_csv(edit(template(OTHER_SCHOOL), filled),
+                                                        EXCEL_RU),
+        "wrong_period_as_csv.csv": saved_as_csv(edit(template(period=_period(2026, 2)), filled),
+                                                EXCEL_EN_UTF8),
+        "municipal_as_csv.csv": saved_as_csv(bulk, EXCEL_RU),
+        "municipal_wrong_period_as_csv.csv": saved_as_csv(
+            edit(bulk_template(_period(2025, 4)), _fill_bulk), LIBREOFFICE),
+        "municipal_other_municipality_as_csv.csv": saved_as_csv(
+            edit(bulk_template(code="77-02"), _fill_bulk), EXCEL_RU_UTF8),
+    }
+
+
+def _hidden_bulk(sheet, workbook):
+    """The municipal sheet hidden with old values, a visible copy with the new ones."""
+    visible = workbook.copy_worksheet(sheet)
+    _fill_bulk(visible, workbook)
+    sheet.sheet_state = "hidden"
 
 
 def _fill_bulk(sheet, _workbook):
