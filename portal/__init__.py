@@ -9,7 +9,12 @@ from pathlib import Path
 from flask import Flask
 
 from portal.config import Config
-from portal.database import configure_sqlite, forbid_queries, init_request_transactions
+from portal.database import (
+    configure_postgresql,
+    configure_sqlite,
+    forbid_queries,
+    init_request_transactions,
+)
 from portal.extensions import babel, bootstrap, csrf, db, login_manager, migrate
 from portal.files import private_folder, write_private
 
@@ -60,6 +65,7 @@ def _init_extensions(app: Flask) -> None:
     with app.app_context():
         for engine in db.engines.values():
             configure_sqlite(engine)
+            configure_postgresql(engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True,
                      compare_type=True)
     login_manager.init_app(app)

@@ -322,12 +322,16 @@ def _transition(report: Report, new_state: ReportState, user: Any, note: str = "
     report.updated_at, report.updated_by_id = utcnow(), getattr(user, "id", None)
 
 
-def submit(report: Report, user: Any, expected_version: int | None = None) -> ReportState:
-    """Curator submits: validation must pass; the head confirms first where the region asks."""
+def submit(report: Report, user: Any, expected_version: int | None = None,
+           checks: Outcome | None = None) -> ReportState:
+    """Curator submits: validation must pass; the head confirms first where the region asks.
+
+    ``checks``: what :func:`submission_checks` answered when the caller has just asked it.
+    """
     if report.state in SUBMITTED_STATES:
         raise AlreadySubmitted(_("The report has already been submitted."))
     _check_editable(report, expected_version)
-    outcome = submission_checks(report)
+    outcome = checks if checks is not None else submission_checks(report)
     if outcome.errors:
         raise SubmissionBlocked(outcome)
     region = report.organization.municipality.region
