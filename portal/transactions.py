@@ -97,25 +97,27 @@ def _first_write() -> None:
         connection = db.session.connection()
         connection.exec_driver_sql("COMMIT")  # the read snapshot ends: nothing was written
         connection.exec_driver_sql("BEGIN IMMEDIATE")  # waits its turn; sees the latest rows
-        g.portal_reading, g.portal_upgraded = False, True
+        g.portal_reading = False
 
 
 def once_more_as_writer(work: Callable[[], T], again: Callable[[], T]) -> T:
-    """``work()``; when it failed after taking the write lock late - a guarded write that lost
-    a race (a version checked by an UPDATE, a unique key of an INSERT) or a refusal that rests
-    on a row read in the snapshot - roll everything back and return ``again()``, run as a
-    writer from its first statement, so its outcome is a writer's.
+    """``work()``; when it failed at or after its first write - a guarded write that lost a
+    race (a version checked by an UPDATE or by the locking read, a unique key of an INSERT),
+    or a refusal resting on a row read before the lock - roll everything back and return
+    ``again()``, run as a writer from its first statement, so its outcome is a writer's.
 
-    ``work`` must change nothing outside the database before its writes (no flash, no file).
+    That is a race on SQLite (the reads came from the snapshot of a reader) and on PostgreSQL
+    alike (its reads take no lock). ``work`` must change nothing outside the database before
+    its writes (no flash, no file).
     """
     try:
         return work()
     except (StaleDataError, IntegrityError, Refusal) as exc:
-        if not has_request_context() or not g.get("portal_upgraded") or not _lost_a_race(exc):
+        if not has_request_context() or not g.get("portal_wrote") or not _lost_a_race(exc):
             raise
     db.session.rollback()
     g.pop("portal_refusal", None)  # it belonged to the attempt that was rolled back
-    g.portal_writing, g.portal_upgraded = True, False
+    g.portal_writing = True
     return again()
 
 

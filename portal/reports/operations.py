@@ -115,8 +115,10 @@ def _conflict() -> str:
 
 
 def parse_cells(indicators: list[Indicator], cells: Mapping[str, Any]) -> dict[str, Parsed]:
-    """Parse the cells given for the report's indicators (unknown codes are ignored)."""
-    return {i.code: parse_value(i, cells[i.code]) for i in indicators if i.code in cells}
+    """Parse the cells given for the report's indicators (unknown codes are ignored; cells
+    parsed already, before the write lock, are kept as they are)."""
+    return {i.code: cell if isinstance(cell := cells[i.code], Parsed) else parse_value(i, cell)
+            for i in indicators if i.code in cells}
 
 
 def save_values(report: Report, cells: Mapping[str, Any], *, user: Any, source: str,

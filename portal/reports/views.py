@@ -72,12 +72,15 @@ def _save_or_submit(organization, period, typed, report) -> Outcome | None:
     Returns the checks' outcome when they block the submission: the draft is saved as its
     own successful step and the submission is not attempted (a refusal would undo the save).
     """
+    # Parsed while the request still reads: a first save creates the report, and from then
+    # on it holds SQLite's write lock.
+    parsed = operations.parse_cells(catalogue_queries.indicators_for(organization.type), typed)
     report = report or operations.ensure_report(organization, period)
     if request.form.get("action") == "submit" and report.state in operations.SUBMITTED_STATES:
         raise operations.AlreadySubmitted(_("The report has already been submitted."))
     version = request.form.get("version", type=int)
     outcome = operations.save_values(
-        report, typed, user=current_user, source="form", expected_version=version,
+        report, parsed, user=current_user, source="form", expected_version=version,
         comment=request.form.get("comment", ""), explanations=_posted_explanations())
     if request.form.get("action") == "submit":
         checks = operations.submission_checks(report)
