@@ -75,7 +75,7 @@ def _save_or_submit(organization, period, typed, report) -> Outcome | None:
     # Parsed while the request still reads: a first save creates the report, and from then
     # on it holds SQLite's write lock.
     parsed = operations.parse_cells(catalogue_queries.indicators_for(organization.type), typed)
-    report = report or operations.ensure_report(organization, period)
+    report = report or operations.start_reports([organization.id], period)[organization.id]
     if request.form.get("action") == "submit" and report.state in operations.SUBMITTED_STATES:
         raise operations.AlreadySubmitted(_("The report has already been submitted."))
     version = request.form.get("version", type=int)
