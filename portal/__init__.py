@@ -105,9 +105,12 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from portal.backup import backup_command, restore_command
     from portal.cli import demo_command, translate_group, users_group
     from tenants.cli import tenants_group
 
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(users_group)
     app.cli.add_command(tenants_group)
     app.cli.add_command(demo_command)
