@@ -95,8 +95,9 @@ def database_app(url: str):
     return create_app(_Config)
 
 
-def prepare(url: str, count: int = CURATORS) -> list[Curator]:
-    """A region with ``count`` schools, each with its curator and last quarter's report."""
+def prepare(url: str, count: int = CURATORS, tag: str = "") -> list[Curator]:
+    """A region with ``count`` schools, each with its curator and last quarter's report
+    (``tag`` tells the codes and logins apart from another call's on the same database)."""
     from werkzeug.security import generate_password_hash
 
     from portal.auth.models import User
@@ -115,8 +116,9 @@ def prepare(url: str, count: int = CURATORS) -> list[Curator]:
 
     app = database_app(url)
     with app.app_context():
-        region = Region(code="DEADLINE", name="Край дедлайна")
-        municipality = Municipality(region=region, code="DEADLINE-1", name="Город дедлайна")
+        region = Region(code=f"DEADLINE{tag}", name=f"Край дедлайна {tag}")
+        municipality = Municipality(region=region, code=f"DEADLINE{tag}-1",
+                                    name=f"Город дедлайна {tag}")
         db.session.add_all([region, municipality])
         db.session.flush()
         before = operations.open_period(region, YEAR, QUARTER - 1)
@@ -127,10 +129,10 @@ def prepare(url: str, count: int = CURATORS) -> list[Curator]:
         from tests.report_helpers import GOOD_VALUES as base  # last quarter, for everyone
         curators = []
         for i in range(count):
-            org = Organization(municipality=municipality, code=f"DL{i:05d}",
+            org = Organization(municipality=municipality, code=f"DL{tag}{i:05d}",
                                name=f"МБОУ «Школа дедлайна № {i + 1}»",
                                short_name=f"Школа № {i + 1}", type=OrganizationType.SCHOOL)
-            user = User(login=f"deadline{i:03d}", full_name=f"Куратор {i + 1}",
+            user = User(login=f"deadline{tag}{i:03d}", full_name=f"Куратор {i + 1}",
                         password_hash=hashed)
             user.role_assignments.append(RoleAssignment(role=Role.CURATOR, organization=org))
             last = Report(organization=org, period=before, state=ReportState.ACCEPTED,

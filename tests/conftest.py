@@ -107,6 +107,23 @@ def live_server(databases, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def make_run_server(databases, tmp_path_factory):
+    """gunicorn started as ``make run`` starts it, serving ``tests.stall_wsgi:app`` (the portal
+    with a stall at the commit point for requests that ask for it), on an empty database."""
+    from tests.live import LiveServer
+
+    instance = tmp_path_factory.mktemp("make-run-instance")
+    url = databases.new_database("portal_make_run")
+    server = LiveServer(url, instance, make_run=True, app="tests.stall_wsgi:app", demo=False)
+    server.env["PORTAL_TEST_STALL_FILE"] = str(instance / "stalled.pid")
+    server.start()
+    try:
+        yield server, url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
 def browser():
     """Debian's chromium driven by Playwright (its own browser downloads are not possible)."""
     executable = "/usr/bin/chromium"

@@ -10,25 +10,13 @@ from __future__ import annotations
 import pytest
 
 from bench import deadline
-from tests.live import LiveServer
 
 pytestmark = pytest.mark.live
 
 
-@pytest.fixture(scope="module")
-def deadline_server(databases, tmp_path_factory):
-    url = databases.new_database("portal_deadline")
-    server = LiveServer(url, tmp_path_factory.mktemp("deadline-instance"), make_run=True)
-    server.start()
-    try:
-        yield server, url
-    finally:
-        server.stop()
-
-
-def test_twenty_curators_ten_at_a_time_get_no_error_and_lose_nothing(deadline_server):
-    server, url = deadline_server
-    curators = deadline.prepare(url, 20)
+def test_twenty_curators_ten_at_a_time_get_no_error_and_lose_nothing(make_run_server):
+    server, url = make_run_server
+    curators = deadline.prepare(url, 20, tag="L")
     load = deadline.run_load("127.0.0.1", server.port, curators, concurrency=10)
     assert load.errors == []
     assert load.submitted == {c.login for c in curators}

@@ -13,40 +13,35 @@ import os
 import signal
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from bench import deadline
 from bench.client import Browser, csrf_token
-from tests.live import LiveServer
 from tests.stall_wsgi import STALL_HEADER
 
 pytestmark = pytest.mark.live
 
 
 @pytest.fixture(scope="module")
-def stalling(databases, tmp_path_factory):
+def stalling(make_run_server):
     """The server, a logged-in curator with the form open, and an engine to look inside."""
-    instance = tmp_path_factory.mktemp("faults-instance")
-    url = databases.new_database("portal_faults")
-    server = LiveServer(url, instance, make_run=True, app="tests.stall_wsgi:app")
-    server.env["PORTAL_TEST_STALL_FILE"] = str(instance / "stalled.pid")
-    server.start()
+    server, url = make_run_server
     engine = sa.create_engine(url)
     browser = Browser("127.0.0.1", server.port)
     try:
-        curator = deadline.prepare(url, 1)[0]
+        curator = deadline.prepare(url, 1, tag="F")[0]
         token = csrf_token(browser.get("/login").body)
         assert browser.post("/login", {"login": curator.login, "password": deadline.PASSWORD,
                                        "csrf_token": token}).status == 302
         fields = {**{f"v:{code}": raw for code, raw in curator.values.items()},
                   "csrf_token": csrf_token(browser.get(curator.form).body), "version": ""}
-        yield server, instance / "stalled.pid", engine, curator, browser, fields
+        yield server, Path(server.env["PORTAL_TEST_STALL_FILE"]), engine, curator, browser, fields
     finally:
         browser.close()
         engine.dispose()
-        server.stop()
 
 
 def _kill_in_the_middle(browser: Browser, path: str, fields: dict, stall_file) -> None:

@@ -31,7 +31,8 @@ def restartable(tmp_path_factory):
     except PostgresUnavailable as exc:
         missing(str(exc))
     url = cluster.create_database("portal_restart")
-    server = LiveServer(url, tmp_path_factory.mktemp("restart-instance"), make_run=True)
+    server = LiveServer(url, tmp_path_factory.mktemp("restart-instance"), make_run=True,
+                        demo=False)
     server.start()
     browsers: list[Browser] = []
     try:
