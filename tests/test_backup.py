@@ -1,30 +1,32 @@
 """``flask backup FILE`` / ``flask restore FILE``: what was backed up comes back, every row.
 
-Run as a user runs them (``flask --app wsgi ...`` in a subprocess) on a database of their
-own with the demo loaded, on the suite's backend (SQLite file or throwaway PostgreSQL).
+The commands run as ``flask --app wsgi`` runs them (the application's CLI, through Click's
+runner: no interpreter to start each time), on a database of their own with the demo loaded,
+on the suite's backend (SQLite file or throwaway PostgreSQL).
 """
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
-import sys
 from contextlib import closing
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 
+from portal import create_app
 from portal.backup import _pg_tool
+from portal.config import TestConfig
 from tests.conftest import BACKEND
 
-ROOT = Path(__file__).resolve().parent.parent
 
-
-def _flask(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT,
-                          env=env, capture_output=True, text=True)
+def _flask(app, *args: str) -> SimpleNamespace:
+    result = app.test_cli_runner().invoke(args=list(args))
+    return SimpleNamespace(returncode=result.exit_code, stdout=result.stdout,
+                           stderr=result.stderr + "".join(map(repr, [result.exception]))
+                           if result.exception and result.exit_code else result.stderr)
 
 
 def _rows(engine) -> dict[str, list[tuple]]:
@@ -38,16 +40,19 @@ def _rows(engine) -> dict[str, list[tuple]]:
 
 @pytest.fixture(scope="module")
 def demo_database(databases, tmp_path_factory):
-    """A migrated database with the demo region, the environment to run flask on it."""
+    """A migrated database with the demo region, the application to run flask on it."""
     url = databases.new_database("portal_backup")
     instance = tmp_path_factory.mktemp("backup-instance")
-    env = {**os.environ, "DATABASE_URL": url, "PORTAL_INSTANCE_PATH": str(instance),
-           "SECRET_KEY": "backup-test", "PORTAL_LOCALE": "ru"}
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url
+
+    app = create_app(Config)
     for command in (("db", "upgrade"), ("demo",)):
-        done = _flask(env, *command)
+        done = _flask(app, *command)
         assert done.returncode == 0, done.stderr[-2000:]
     engine = sa.create_engine(url)
-    yield env, engine, instance
+    yield app, engine, instance
     engine.dispose()
 
 
@@ -63,10 +68,10 @@ def _change_everything(engine) -> None:
 
 
 def test_restore_brings_back_every_row_of_every_table(demo_database):
-    env, engine, instance = demo_database
+    app, engine, instance = demo_database
     backup = instance / "portal.backup"
     before = _rows(engine)
-    done = _flask(env, "backup", str(backup))
+    done = _flask(app, "backup", str(backup))
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Резервная копия записана" in done.stdout
     assert backup.stat().st_mode & 0o777 == 0o600  # it holds password hashes
@@ -77,7 +82,7 @@ def test_restore_brings_back_every_row_of_every_table(demo_database):
         "report_values", "audit_entries", "users", "regions"}
 
     engine.dispose()  # the portal's own connections stay open in production; ours need not
-    done = _flask(env, "restore", str(backup))
+    done = _flask(app, "restore", str(backup))
     assert done.returncode == 0, done.stderr[-2000:]
     assert "восстановлена" in done.stdout
     after = _rows(engine)
@@ -89,11 +94,11 @@ def test_restore_brings_back_every_row_of_every_table(demo_database):
 
 
 def test_restore_refuses_a_file_that_is_not_a_backup(demo_database):
-    env, engine, instance = demo_database
+    app, engine, instance = demo_database
     stray = instance / "stray.backup"
     stray.write_bytes(b"not a database at all")
     before = _rows(engine)
-    done = _flask(env, "restore", str(stray))
+    done = _flask(app, "restore", str(stray))
     assert done.returncode != 0
     assert "Traceback" not in done.stderr and "Error:" not in done.stderr
     assert _rows(engine) == before
@@ -112,11 +117,11 @@ def _backed_up_names(backup: Path) -> str:
 
 def test_a_backup_is_taken_while_a_writer_is_busy_and_holds_only_what_is_committed(
         demo_database):
-    env, engine, instance = demo_database
+    app, engine, instance = demo_database
     backup = instance / "online.backup"
     with engine.connect() as writer:  # the portal at work: a write not committed yet
         writer.execute(sa.text("UPDATE users SET full_name = 'uncommitted'"))
-        done = _flask(env, "backup", str(backup))
+        done = _flask(app, "backup", str(backup))
         writer.rollback()
     assert done.returncode == 0, done.stderr[-2000:]
     names = _backed_up_names(backup)
