@@ -100,19 +100,10 @@ def prepare(url: str, count: int = CURATORS, tag: str = "") -> list[Curator]:
     (``tag`` tells the codes and logins apart from another call's on the same database)."""
     from werkzeug.security import generate_password_hash
 
-    from portal.auth.models import User
     from portal.catalogue.queries import indicators_for
     from portal.extensions import db
     from portal.reports import period_operations as operations
-    from portal.reports.models import Report, ReportState, ReportValue
-    from tenants.models import (
-        Municipality,
-        Organization,
-        OrganizationType,
-        Region,
-        Role,
-        RoleAssignment,
-    )
+    from tenants.models import Municipality, OrganizationType, Region
 
     app = database_app(url)
     with app.app_context():
@@ -124,30 +115,39 @@ def prepare(url: str, count: int = CURATORS, tag: str = "") -> list[Curator]:
         before = operations.open_period(region, YEAR, QUARTER - 1)
         operations.close_period(before)
         period = operations.open_period(region, YEAR, QUARTER)
-        indicators = indicators_for(OrganizationType.SCHOOL)
         hashed = generate_password_hash(PASSWORD)  # once: the same password for everyone
-        from tests.report_helpers import GOOD_VALUES as base  # last quarter, for everyone
-        curators = []
-        for i in range(count):
-            org = Organization(municipality=municipality, code=f"DL{tag}{i:05d}",
-                               name=f"МБОУ «Школа дедлайна № {i + 1}»",
-                               short_name=f"Школа № {i + 1}", type=OrganizationType.SCHOOL)
-            user = User(login=f"deadline{tag}{i:03d}", full_name=f"Куратор {i + 1}",
-                        password_hash=hashed)
-            user.role_assignments.append(RoleAssignment(role=Role.CURATOR, organization=org))
-            last = Report(organization=org, period=before, state=ReportState.ACCEPTED,
-                          explanations={}, values=[
-                              ReportValue(indicator_id=ind.id, raw=base[ind.code],
-                                          value=Decimal(base[ind.code].replace(",", ".")))
-                              for ind in indicators])
-            db.session.add_all([org, user, last])
-            curators.append((user, org))
+        indicators = indicators_for(OrganizationType.SCHOOL)
+        schools = [_school(municipality, before, hashed, indicators, tag, i)
+                   for i in range(count)]
         db.session.flush()
         result = [Curator(user.login, org.id, period.id, values_for(i))
-                  for i, (user, org) in enumerate(curators)]
+                  for i, (user, org) in enumerate(schools)]
         db.session.commit()
         _close(db)
     return result
+
+
+def _school(municipality, before, hashed: str, indicators, tag: str, i: int):
+    """School ``i`` with its curator and its accepted report of the quarter ``before``."""
+    from portal.auth.models import User
+    from portal.extensions import db
+    from portal.reports.models import Report, ReportState, ReportValue
+    from tenants.models import Organization, OrganizationType, Role, RoleAssignment
+    from tests.report_helpers import GOOD_VALUES as base  # last quarter, for everyone
+
+    org = Organization(municipality=municipality, code=f"DL{tag}{i:05d}",
+                       name=f"МБОУ «Школа дедлайна № {i + 1}»",
+                       short_name=f"Школа № {i + 1}", type=OrganizationType.SCHOOL)
+    user = User(login=f"deadline{tag}{i:03d}", full_name=f"Куратор {i + 1}",
+                password_hash=hashed)
+    user.role_assignments.append(RoleAssignment(role=Role.CURATOR, organization=org))
+    last = Report(organization=org, period=before, state=ReportState.ACCEPTED,
+                  explanations={}, values=[
+                      ReportValue(indicator_id=ind.id, raw=base[ind.code],
+                                  value=Decimal(base[ind.code].replace(",", ".")))
+                      for ind in indicators])
+    db.session.add_all([org, user, last])
+    return user, org
 
 
 def _close(db) -> None:
@@ -171,52 +171,63 @@ def _expect(load: Load, curator: Curator, what: str, answer, status: int = 302) 
     return False
 
 
-def run_load(host: str, port: int, curators: list[Curator],
-             concurrency: int = CONCURRENCY) -> Load:
-    """Log everyone in, open every form, then save and submit every report."""
-    load = Load()
-    browsers = {c.login: Browser(host, port) for c in curators}
-    tokens: dict[str, str] = {}
+class _Curators:
+    """The simulated curators: one keep-alive connection each, and what they saw."""
 
-    def guarded(what: str, step: Callable[[Curator], None]) -> Callable[[Curator], None]:
+    def __init__(self, host: str, port: int, curators: list[Curator]) -> None:
+        self.load = Load()
+        self.browsers = {c.login: Browser(host, port) for c in curators}
+        self.tokens: dict[str, str] = {}
+
+    def guarded(self, what: str, step: Callable[[Curator], None]) -> Callable[[Curator], None]:
         def run(curator: Curator) -> None:
             try:
                 step(curator)
             except Exception as exc:  # a dropped connection, a timeout: an error, go on
-                load.errors.append(f"{what} {curator.login}: {exc!r}")
+                self.load.errors.append(f"{what} {curator.login}: {exc!r}")
         return run
 
-    def log_in(curator: Curator) -> None:
-        browser = browsers[curator.login]
+    def log_in(self, curator: Curator) -> None:
+        browser = self.browsers[curator.login]
         token = csrf_token(browser.get("/login").body)
         answer = browser.post("/login", {"login": curator.login, "password": PASSWORD,
                                          "csrf_token": token})
-        load.logins.append(answer.seconds)
-        _expect(load, curator, "login", answer)
+        self.load.logins.append(answer.seconds)
+        _expect(self.load, curator, "login", answer)
 
-    def open_form(curator: Curator) -> None:
-        page = browsers[curator.login].get(curator.form)
-        if _expect(load, curator, "form", page, 200):
-            tokens[curator.login] = csrf_token(page.body)
+    def open_form(self, curator: Curator) -> None:
+        page = self.browsers[curator.login].get(curator.form)
+        if _expect(self.load, curator, "form", page, 200):
+            self.tokens[curator.login] = csrf_token(page.body)
 
-    def save_and_submit(curator: Curator) -> None:
-        if curator.login not in tokens:
+    def save_and_submit(self, curator: Curator) -> None:
+        if curator.login not in self.tokens:
             return
-        browser = browsers[curator.login]
+        browser = self.browsers[curator.login]
         fields = {**{f"v:{code}": raw for code, raw in curator.values.items()},
-                  "csrf_token": tokens[curator.login], "version": ""}
+                  "csrf_token": self.tokens[curator.login], "version": ""}
         for action in ("save", "submit"):
             answer = browser.post(curator.form, {**fields, "action": action})
-            load.writes.append(answer.seconds)
-            if not _expect(load, curator, action, answer):
+            self.load.writes.append(answer.seconds)
+            if not _expect(self.load, curator, action, answer):
                 return
-        load.submitted.add(curator.login)
+        self.load.submitted.add(curator.login)
 
-    load.login_seconds = _phase(curators, concurrency, guarded("login", log_in))
-    _phase(curators, concurrency, guarded("form", open_form))
-    load.submit_seconds = _phase(curators, concurrency, guarded("save", save_and_submit))
-    for browser in browsers.values():
-        browser.close()
+    def close(self) -> None:
+        for browser in self.browsers.values():
+            browser.close()
+
+
+def run_load(host: str, port: int, curators: list[Curator],
+             concurrency: int = CONCURRENCY) -> Load:
+    """Log everyone in, open every form, then save and submit every report."""
+    people = _Curators(host, port, curators)
+    load = people.load
+    load.login_seconds = _phase(curators, concurrency, people.guarded("login", people.log_in))
+    _phase(curators, concurrency, people.guarded("form", people.open_form))
+    load.submit_seconds = _phase(curators, concurrency,
+                                 people.guarded("save", people.save_and_submit))
+    people.close()
     return load
 
 

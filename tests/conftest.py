@@ -31,6 +31,24 @@ CSRF_PATTERNS = (re.compile(r'name="csrf_token"[^>]*value="([^"]+)"'),
                  re.compile(r'value="([^"]+)"[^>]*name="csrf_token"'))
 
 
+def migrated_app(url: str, **settings):
+    """An application on a database of its own at ``url``, migrated, outside the per-test
+    rollback (CSRF off: its tests post forms directly); ``settings`` override the config."""
+    from flask_migrate import upgrade
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url
+        WTF_CSRF_ENABLED = False
+
+    for key, value in settings.items():
+        setattr(Config, key, value)
+    application = create_app(Config)
+    with application.app_context():
+        upgrade()
+        db.engine.dispose()
+    return application
+
+
 def missing(reason: str):
     """Skip locally when something optional is missing; fail under CI, where nothing may be."""
     if IN_CI:

@@ -16,10 +16,8 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
-from portal import create_app
 from portal.backup import _pg_tool
-from portal.config import TestConfig
-from tests.conftest import BACKEND
+from tests.conftest import BACKEND, migrated_app
 
 
 def _flask(app, *args: str) -> SimpleNamespace:
@@ -43,14 +41,9 @@ def demo_database(databases, tmp_path_factory):
     """A migrated database with the demo region, the application to run flask on it."""
     url = databases.new_database("portal_backup")
     instance = tmp_path_factory.mktemp("backup-instance")
-
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = url
-
-    app = create_app(Config)
-    for command in (("db", "upgrade"), ("demo",)):
-        done = _flask(app, *command)
-        assert done.returncode == 0, done.stderr[-2000:]
+    app = migrated_app(url)
+    done = _flask(app, "demo")
+    assert done.returncode == 0, done.stderr[-2000:]
     engine = sa.create_engine(url)
     yield app, engine, instance
     engine.dispose()

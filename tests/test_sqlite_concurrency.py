@@ -17,13 +17,13 @@ from contextlib import contextmanager
 import pytest
 import sqlalchemy as sa
 
-from portal import create_app, database
+from portal import database
 from portal.auth import operations as accounts
 from portal.auth.models import User
-from portal.config import TestConfig
 from portal.extensions import db
 from portal.reports import operations
 from tenants.models import Role
+from tests.conftest import migrated_app
 from tests.factories import Factory
 from tests.report_helpers import GOOD_VALUES, form_data, setup_region
 
@@ -78,17 +78,9 @@ def test_concurrent_writers_wait_their_turn_instead_of_failing(app, tmp_path):
 @pytest.fixture(scope="module")
 def locks(tmp_path_factory):
     """An application on its own SQLite file, a curator, and the file's path."""
-    from flask_migrate import upgrade
-
     url = f"sqlite:///{tmp_path_factory.mktemp('locks') / 'portal_locks.db'}"
-
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = url
-        WTF_CSRF_ENABLED = False
-
-    app = create_app(Config)
+    app = migrated_app(url)
     with app.app_context():
-        upgrade()
         factory = Factory()
         _region, _m, school, _c, period = setup_region(factory)
         curator = factory.user(Role.CURATOR, school)

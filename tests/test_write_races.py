@@ -10,12 +10,11 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from portal import create_app
-from portal.config import TestConfig
 from portal.extensions import db
 from portal.reports import queries
 from portal.reports.models import AuditEntry, Report, ReportValue
 from tenants.models import Role
+from tests.conftest import migrated_app
 from tests.factories import Factory
 from tests.report_helpers import GOOD_VALUES, form_data, setup_region
 
@@ -24,18 +23,8 @@ OTHERS = "written meanwhile"
 
 @pytest.fixture(scope="module")
 def races(databases):
-    from flask_migrate import upgrade
-
     url = databases.new_database("portal_races")
-
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = url
-        WTF_CSRF_ENABLED = False
-
-    app = create_app(Config)
-    with app.app_context():
-        upgrade()
-        db.engine.dispose()
+    app = migrated_app(url)
     other = sa.create_engine(url)
     yield app, other
     other.dispose()
