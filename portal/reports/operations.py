@@ -79,7 +79,7 @@ def ensure_report(org: Organization, period: Period) -> Report:
 
 def ensure_reports(orgs: Sequence[Organization], period: Period) -> dict[int, Report]:
     """The organizations' reports for the period by organization id, the missing ones
-    created as empty drafts (one query, one flush, whatever the number)."""
+    created as empty drafts (a query and an INSERT, whatever the number)."""
     found = {r.organization_id: r for r in db.session.scalars(sa.select(Report).where(
         Report.period_id == period.id, Report.organization_id.in_([o.id for o in orgs])))}
     missing = [org.id for org in orgs if org.id not in found]
