@@ -53,6 +53,7 @@ bench: setup system-deps
 	$(BIN)/python -m bench.presence --postgres
 	$(BIN)/python -m bench.dashboards --orgs 2000 --postgres
 	$(BIN)/python -m bench.worst_file
+	$(BIN)/python -m bench.deadline --postgres
 
 # The same dashboards at 20,000 organizations (slow: several minutes on 2 cores).
 bench-large: setup system-deps

@@ -9,7 +9,12 @@ from pathlib import Path
 from flask import Flask
 
 from portal.config import Config
-from portal.database import configure_sqlite, forbid_queries, init_request_transactions
+from portal.database import (
+    configure_postgresql,
+    configure_sqlite,
+    forbid_queries,
+    init_request_transactions,
+)
 from portal.extensions import babel, bootstrap, csrf, db, login_manager, migrate
 from portal.files import private_folder, write_private
 
@@ -60,6 +65,7 @@ def _init_extensions(app: Flask) -> None:
     with app.app_context():
         for engine in db.engines.values():
             configure_sqlite(engine)
+            configure_postgresql(engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True,
                      compare_type=True)
     login_manager.init_app(app)
@@ -99,9 +105,12 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from portal.backup import backup_command, restore_command
     from portal.cli import demo_command, translate_group, users_group
     from tenants.cli import tenants_group
 
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(users_group)
     app.cli.add_command(tenants_group)
     app.cli.add_command(demo_command)

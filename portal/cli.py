@@ -70,7 +70,9 @@ def create_user_command(login, role, scope_code, full_name, email, password_stdi
 def _request_context():
     from flask import current_app
 
-    return current_app.test_request_context(base_url=current_app.config["PORTAL_BASE_URL"])
+    # POST: it writes (the link voids older ones), so it begins as a writer (portal.transactions).
+    return current_app.test_request_context(base_url=current_app.config["PORTAL_BASE_URL"],
+                                            method="POST")
 
 
 @click.command("demo", cls=LocalizedCommand)

@@ -23,23 +23,58 @@ checks that later step first and does not attempt it (the report form saves the 
 then submits only if the submission checks pass, rather than catching ``SubmissionBlocked``).
 Not refusals, because they must be committed: results an operation returns to describe an
 outcome that changed something, such as a failed login that counts towards the lockout.
+
+Write transactions on SQLite
+----------------------------
+SQLite has one writer at a time. A transaction that starts as a reader and then writes must
+upgrade its lock, and in WAL mode that upgrade fails at once (``SQLITE_BUSY_SNAPSHOT``,
+reported as "database is locked") whenever another connection committed since the reader
+began: no busy timeout helps. So a request that may write begins as a writer
+(``BEGIN IMMEDIATE``: it waits its turn, up to the busy timeout) and everything else reads:
+
+* GET, HEAD and OPTIONS requests read (``BEGIN``), any number at a time (WAL);
+* other requests begin as writers, from their first statement to the commit point, and so
+  must stay short;
+* a view that does slow work before it writes - password hashing, parsing a file - is marked
+  :func:`reads_first`: it reads as a reader and calls :func:`begin_writing` when the slow part
+  is done. That ends the read snapshot (nothing was written yet) and begins a writer; the
+  objects loaded so far are expired, so the writes use values read inside the writer;
+* a view whose writes are all guarded - version-checked updates, inserts with a unique key -
+  is marked :func:`writes_last` (the report form, the hot path of a deadline): it reads as a
+  reader and takes the write lock at its first write or locking read (``FOR UPDATE``),
+  keeping what it read, so it holds the lock only for its writes. A guarded write that finds
+  the row changed fails, and the work runs once more as a writer from the start
+  (:func:`once_more_as_writer`): the outcome is the one a writer from the start would have had.
+
+A write in a reader (a GET, or before :func:`begin_writing`) raises RuntimeError. CLI commands
+begin as writers. PostgreSQL needs none of this (row locks, MVCC): there
+:func:`begin_writing` changes nothing. The rules live in :mod:`portal.transactions`.
 """
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from flask import Flask, has_request_context, request
+from flask import Flask, has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from portal import transactions
 from portal.extensions import db
 from portal.files import private_file
 
 # Refusals live apart from the database layer so pure code (the file parser) can raise them.
 from portal.refusals import Refusal, request_refused  # noqa: F401 - re-exported
+from portal.transactions import (  # noqa: F401 - re-exported
+    begin_writing,
+    once_more_as_writer,
+    reads_first,
+    writes_last,
+)
 
 
 class StartupQueryError(RuntimeError):
@@ -75,19 +110,57 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")  # a no-op for in-memory databases
+        if SQLITE_SYNCHRONOUS in ("NORMAL", "FULL", "EXTRA"):
+            cursor.execute(f"PRAGMA synchronous={SQLITE_SYNCHRONOUS}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # pragma: no cover - trivial
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _request_may_write() else "BEGIN")
+        writer = transactions.begins_as_writer()
+        transactions.began(writer)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000  # a writer waits this long for its turn before giving up
+# NORMAL: in WAL mode a commit survives any crash of the portal's processes, and only an
+# operating-system crash or a power cut can undo the last commits (never corrupting the
+# file); FULL also syncs the disk at every commit, which serializes writers on the disk.
+SQLITE_SYNCHRONOUS = os.environ.get("PORTAL_SQLITE_SYNCHRONOUS", "NORMAL").upper()
 
 
 def _request_may_write() -> bool:
-    """Whether the current request may write (GET and HEAD only read)."""
-    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    """Whether the current request begins as a writer (GET and HEAD only read, and so do
+    the views marked reads_first or writes_last until they write)."""
+    return has_request_context() and transactions.begins_as_writer()
+
+
+# While PostgreSQL restarts it refuses connections for a moment; a request that needs a new
+# connection then waits for it (up to this long) instead of failing.
+CONNECT_PATIENCE_S = 15.0
+_SERVER_AWAY = ("connection refused", "starting up", "shutting down", "not yet accepting",
+                "terminating connection", "server closed the connection")
+
+
+def configure_postgresql(engine: Engine) -> None:
+    """Survive a restart of the server: at most the requests in flight during it fail.
+
+    Pooled connections are checked before use (``pool_pre_ping`` in the configuration), so
+    the ones the restart cut are replaced; new connections wait while the server is away.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+
+    @event.listens_for(engine, "do_connect")
+    def _connect_patiently(dialect, _record, cargs, cparams):  # pragma: no cover - timing
+        give_up = time.monotonic() + CONNECT_PATIENCE_S
+        while True:
+            try:
+                return dialect.connect(*cargs, **cparams)
+            except dialect.loaded_dbapi.OperationalError as exc:
+                if time.monotonic() > give_up or not any(
+                        sign in str(exc).lower() for sign in _SERVER_AWAY):
+                    raise
+                time.sleep(0.2)
 
 
 @contextmanager

@@ -33,8 +33,16 @@ def write_private(path: Path, data: bytes) -> None:
 
 
 def private_file(path: Path) -> None:
-    """Create ``path`` empty if it is missing, and make it readable by the owner only."""
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, FILE_MODE))
+    """Create ``path`` empty if it is missing, and make it readable by the owner only.
+
+    An existing file is never opened: closing any descriptor of an SQLite database releases
+    every lock this process holds on it (POSIX record locks), so a new connection opened
+    while another thread's transaction runs would let other processes corrupt the file.
+    """
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+    except FileExistsError:
+        pass
     _restrict(path, FILE_MODE)
 
 

@@ -124,7 +124,9 @@ class Municipality(db.Model):
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
     name: Mapped[str] = mapped_column(sa.String(255))
 
-    region: Mapped[Region] = relationship(back_populates="municipalities")
+    # Joined: every request about an organization needs its municipality and region (the
+    # period's region, the head-confirmation setting), and a lazy load is one query each.
+    region: Mapped[Region] = relationship(back_populates="municipalities", lazy="joined")
     organizations: Mapped[list[Organization]] = relationship(
         back_populates="municipality", order_by="Organization.name"
     )
@@ -151,7 +153,8 @@ class Organization(db.Model):
     is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     closed_at: Mapped[datetime | None]
 
-    municipality: Mapped[Municipality] = relationship(back_populates="organizations")
+    municipality: Mapped[Municipality] = relationship(back_populates="organizations",
+                                                      lazy="joined")
 
     def __repr__(self) -> str:
         return f"<Organization {self.code}>"

@@ -46,6 +46,8 @@ CORE_MODULES: dict[str, str] = {
     "portal/demo/synthetic.py": "the synthetic demo region (CLI, system_task)",
     "portal/reports/models.py": "the ReportValue rule's own subquery on reports",
     "portal/database.py": "SQLite's BEGIN (no table at all)",
+    "portal/transactions.py": "SQLite's COMMIT and BEGIN IMMEDIATE taking the write lock late "
+                              "(no table at all)",
 }
 
 

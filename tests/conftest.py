@@ -31,6 +31,24 @@ CSRF_PATTERNS = (re.compile(r'name="csrf_token"[^>]*value="([^"]+)"'),
                  re.compile(r'value="([^"]+)"[^>]*name="csrf_token"'))
 
 
+def migrated_app(url: str, **settings):
+    """An application on a database of its own at ``url``, migrated, outside the per-test
+    rollback (CSRF off: its tests post forms directly); ``settings`` override the config."""
+    from flask_migrate import upgrade
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url
+        WTF_CSRF_ENABLED = False
+
+    for key, value in settings.items():
+        setattr(Config, key, value)
+    application = create_app(Config)
+    with application.app_context():
+        upgrade()
+        db.engine.dispose()
+    return application
+
+
 def missing(reason: str):
     """Skip locally when something optional is missing; fail under CI, where nothing may be."""
     if IN_CI:
@@ -102,6 +120,23 @@ def live_server(databases, tmp_path_factory):
                         tmp_path_factory.mktemp("live-instance")).start()
     try:
         yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def make_run_server(databases, tmp_path_factory):
+    """gunicorn started as ``make run`` starts it, serving ``tests.stall_wsgi:app`` (the portal
+    with a stall at the commit point for requests that ask for it), on an empty database."""
+    from tests.live import LiveServer
+
+    instance = tmp_path_factory.mktemp("make-run-instance")
+    url = databases.new_database("portal_make_run")
+    server = LiveServer(url, instance, make_run=True, app="tests.stall_wsgi:app", demo=False)
+    server.env["PORTAL_TEST_STALL_FILE"] = str(instance / "stalled.pid")
+    server.start()
+    try:
+        yield server, url
     finally:
         server.stop()
 

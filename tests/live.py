@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shlex
+import signal
 import socket
 import subprocess
 import sys
@@ -19,11 +21,36 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-class LiveServer:
-    """``flask db upgrade``, ``flask demo``, then ``gunicorn wsgi:app`` as subprocesses."""
+def make_run_arguments(port: int) -> list[str]:
+    """The gunicorn arguments of the Makefile's ``run`` target, with ``$(PORT)`` filled in.
 
-    def __init__(self, database_url: str, instance: Path):
+    Read from the Makefile itself, so a server started with them is started exactly as
+    ``make run`` starts it, whatever the Makefile says today.
+    """
+    recipe = (ROOT / "Makefile").read_text().split("\nrun:", 1)[1]
+    line = next(line for line in recipe.splitlines() if "$(BIN)/gunicorn" in line)
+    words = shlex.split(line.strip())
+    return [word.replace("$(PORT)", str(port)) for word in words[words.index(
+        "$(BIN)/gunicorn") + 1:]]
+
+
+class LiveServer:
+    """``flask db upgrade``, ``flask demo``, then ``gunicorn wsgi:app`` as subprocesses.
+
+    ``make_run=True`` starts gunicorn with the arguments of ``make run`` (workers and
+    threads); ``app`` names another WSGI module for tests that need a hook in the server;
+    ``demo=False`` leaves the database empty for the test's own data (a faster start).
+    """
+
+    def __init__(self, database_url: str, instance: Path, *, make_run: bool = False,
+                 app: str = "wsgi:app", demo: bool = True):
+        self.demo = demo
         self.port = _free_port()
+        if make_run:
+            self.arguments = [app if word == "wsgi:app" else word
+                              for word in make_run_arguments(self.port)]
+        else:
+            self.arguments = ["--bind", f"127.0.0.1:{self.port}", "--workers", "2", app]
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "DATABASE_URL": database_url,
                     "PORTAL_INSTANCE_PATH": str(instance), "SECRET_KEY": "live-test-secret",
@@ -37,11 +64,11 @@ class LiveServer:
 
     def start(self) -> LiveServer:
         self._flask("db", "upgrade")
-        self._flask("demo", "--if-empty")
+        if self.demo:
+            self._flask("demo", "--if-empty")
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
-                 "--workers", "2", "wsgi:app"],
+                [sys.executable, "-m", "gunicorn", *self.arguments],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + 30
@@ -57,8 +84,10 @@ class LiveServer:
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
-            self.process.terminate()
+            # SIGINT: gunicorn's quick shutdown (SIGTERM waits out idle keep-alive connections)
+            self.process.send_signal(signal.SIGINT)
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait()

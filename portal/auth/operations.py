@@ -16,7 +16,7 @@ from portal.auth import passwords
 from portal.auth.models import User
 from portal.auth.queries import find_by_login_or_email
 from portal.clock import utcnow
-from portal.database import Refusal
+from portal.database import Refusal, begin_writing
 from portal.extensions import db
 from portal.textcheck import too_long_for_columns
 from tenants.models import Municipality, Organization, Region, Role, RoleAssignment
@@ -49,7 +49,8 @@ def authenticate(identifier: str, password: str) -> LoginResult:
     if user is None or not user.password_hash:
         check_password_hash(_dummy_hash(), password)
         return LoginResult(LoginOutcome.REFUSED)
-    matches = user.check_password(password)
+    matches = user.check_password(password)  # slow by design: before the write transaction
+    begin_writing()  # the account is read again: the counters below are the current ones
     now = utcnow()
     if user.locked_until and user.locked_until > now:
         return LoginResult(LoginOutcome.REFUSED)

@@ -15,5 +15,5 @@ def find_by_login_or_email(identifier: str) -> User | None:
         return None
     stmt = sa.select(User).where(
         sa.or_(sa.func.lower(User.login) == needle, sa.func.lower(User.email) == needle)
-    )
+    ).options(sa.orm.lazyload(User.role_assignments))  # a login does not need the roles
     return db.session.scalars(stmt).first()

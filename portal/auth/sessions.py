@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC
 
+import sqlalchemy as sa
 from flask import current_app, session
 from flask_login import login_user
 
@@ -65,7 +66,9 @@ def _account(session_id: str) -> User | None:
         return None  # also every session opened before generations existed
     # The scope is computed from this account: loading it must not wait for the scope.
     with system_session("loading the signed-in account and its role assignments"):
-        user = db.session.get(User, int(ident))
+        # Every request needs the roles (the scope): one query, not two.
+        user = db.session.get(User, int(ident),
+                              options=[sa.orm.joinedload(User.role_assignments)])
     if user is None or not user.active or user.session_generation != int(generation):
         return None
     return user

@@ -10,6 +10,7 @@ from portal.auth import operations, sessions
 from portal.auth.forms import ChangePasswordForm, LoginForm, NewPasswordForm
 from portal.auth.gate import public, safe_next_url
 from portal.auth.tokens import InvalidLink, user_for_token
+from portal.database import reads_first
 from portal.i18n import SESSION_LOCALE_KEY
 
 _LINK_PROBLEMS = {
@@ -21,6 +22,7 @@ _LINK_PROBLEMS = {
 
 
 @public
+@reads_first  # the password hash is checked before the login is recorded
 def login():
     """Log in by login name or e-mail; repeated failures lock the account for a while."""
     if current_user.is_authenticated:

@@ -6,11 +6,20 @@ import sqlalchemy as sa
 
 from portal.catalogue.models import Indicator, ValidationRule
 from portal.extensions import db
+from portal.memo import MEMO_SOURCES, memoized
 from tenants.models import OrganizationType
+
+MEMO_SOURCES.update({Indicator, ValidationRule})
 
 
 def indicators_for(org_type: OrganizationType, include_retired: bool = False) -> list[Indicator]:
-    """The catalogue rows an organization of this type reports, in form order."""
+    """The catalogue rows an organization of this type reports, in form order (read once per
+    request; the list is the caller's own)."""
+    return list(memoized(("indicators", org_type, include_retired),
+                         lambda: _indicators_for(org_type, include_retired)))
+
+
+def _indicators_for(org_type: OrganizationType, include_retired: bool) -> list[Indicator]:
     stmt = sa.select(Indicator).order_by(Indicator.position, Indicator.id)
     if not include_retired:
         stmt = stmt.where(Indicator.retired_at.is_(None))
@@ -22,5 +31,6 @@ def all_indicators() -> list[Indicator]:
 
 
 def active_rules() -> list[ValidationRule]:
-    return list(db.session.scalars(sa.select(ValidationRule).where(ValidationRule.active)
-                                   .order_by(ValidationRule.id)))
+    """The active validation rules (read once per request)."""
+    return list(memoized("rules", lambda: list(db.session.scalars(
+        sa.select(ValidationRule).where(ValidationRule.active).order_by(ValidationRule.id)))))

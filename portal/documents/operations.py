@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 
 from portal import clock
 from portal.clock import utcnow
+from portal.database import begin_writing
 from portal.documents import storage
 from portal.documents.models import Document, DocumentKind, DocumentVersion
 from portal.documents.storage import UploadError
@@ -76,6 +77,7 @@ def add_version(organization: Organization, upload: Upload, uploaded_by_id: int 
                 ) -> DocumentVersion:
     """Record a new version of a document; the previous ones stay in its history."""
     checked, url = check(upload, clock.today(organization.municipality.region))
+    begin_writing()  # the file is read and checked: the writes follow, briefly
     document = db.session.scalar(sa.select(Document).where(
         Document.organization_id == organization.id, Document.kind == upload.kind))
     if document is None:

@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.database import reads_first
 from portal.documents import operations, queries, storage
 from portal.documents.forms import UploadForm
 from portal.documents.models import Document, DocumentKind, DocumentVersion
@@ -31,6 +32,7 @@ def _kind_from_args() -> str | None:
     return kind if kind in DocumentKind.__members__.values() else None
 
 
+@reads_first  # the file is read and checked before anything is written
 def upload(organization: Organization):
     """Upload a document or a new version of it (the curator of the organization)."""
     require(Action.EDIT, organization)

@@ -15,6 +15,7 @@ from werkzeug.routing import BuildError
 from portal import rules
 from portal.catalogue import queries as catalogue_queries
 from portal.catalogue.models import Indicator
+from portal.database import reads_first
 from portal.downloads import xlsx_response
 from portal.extensions import db
 from portal.report_files import upload, workbooks
@@ -95,6 +96,7 @@ def _upload_page(organization: Organization, period: Period, error: str | None =
     ), status
 
 
+@reads_first  # parsing a file is slow, and the preview is kept in a file, not the database
 def upload_report(organization: Organization, period: Period):
     """Choose a file (GET) or read and check it (POST), then show the preview."""
     if request.method == "GET":
@@ -223,6 +225,7 @@ def _bulk_page(municipality: Municipality, period: Period, error: str | None = N
     ), status
 
 
+@reads_first  # as upload_report
 def bulk_upload(municipality: Municipality, period: Period):
     """A coordinator's file with the reports of many organizations of the municipality."""
     allowed = _reportable(municipality)

@@ -13,13 +13,14 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.catalogue import queries as catalogue_queries
 from portal.catalogue.models import Indicator
 from portal.clock import utcnow
 from portal.database import Refusal
 from portal.extensions import db
-from portal.reports import notes, queries
+from portal.reports import loaded, notes, queries
 from portal.reports.models import (
     EDITABLE_STATES,
     AuditEntry,
@@ -79,22 +80,26 @@ def ensure_report(org: Organization, period: Period) -> Report:
 
 def ensure_reports(orgs: Sequence[Organization], period: Period) -> dict[int, Report]:
     """The organizations' reports for the period by organization id, the missing ones
-    created as empty drafts (one query, one flush, whatever the number)."""
-    def select(ids: list[int]):
-        return sa.select(Report).where(Report.period_id == period.id,
-                                       Report.organization_id.in_(ids))
-
-    found = {r.organization_id: r for r in db.session.scalars(select([o.id for o in orgs]))}
+    created as empty drafts (a query and an INSERT, whatever the number)."""
+    found = {r.organization_id: r for r in db.session.scalars(sa.select(Report).where(
+        Report.period_id == period.id, Report.organization_id.in_([o.id for o in orgs])))}
     missing = [org.id for org in orgs if org.id not in found]
     if missing:
-        if not period.is_open:
-            raise ReportError(_("The period is closed; reports cannot be started."))
-        # One executemany and one read back, not an INSERT per report (municipal files).
-        db.session.execute(Report.__table__.insert(), [
-            {"organization_id": org_id, "period_id": period.id, "state": ReportState.DRAFT,
-             "explanations": {}} for org_id in missing])
-        found.update((r.organization_id, r) for r in db.session.scalars(select(missing)))
+        found.update(start_reports(missing, period))
     return found
+
+
+def start_reports(org_ids: Sequence[int], period: Period) -> dict[int, Report]:
+    """New empty drafts of organizations that have none, by organization id: one INSERT
+    returning them, not one per report (municipal files), their values known to be none."""
+    if not period.is_open:
+        raise ReportError(_("The period is closed; reports cannot be started."))
+    reports = db.session.scalars(sa.insert(Report).returning(Report), [
+        {"organization_id": org_id, "period_id": period.id, "state": ReportState.DRAFT,
+         "explanations": {}} for org_id in org_ids]).all()
+    for report in reports:
+        set_committed_value(report, "values", [])  # nothing to read: there are none yet
+    return {r.organization_id: r for r in reports}
 
 
 def _check_editable(report: Report, expected_version: int | None) -> None:
@@ -116,8 +121,10 @@ def _conflict() -> str:
 
 
 def parse_cells(indicators: list[Indicator], cells: Mapping[str, Any]) -> dict[str, Parsed]:
-    """Parse the cells given for the report's indicators (unknown codes are ignored)."""
-    return {i.code: parse_value(i, cells[i.code]) for i in indicators if i.code in cells}
+    """Parse the cells given for the report's indicators (unknown codes are ignored; cells
+    parsed already, before the write lock, are kept as they are)."""
+    return {i.code: cell if isinstance(cell := cells[i.code], Parsed) else parse_value(i, cell)
+            for i in indicators if i.code in cells}
 
 
 def save_values(report: Report, cells: Mapping[str, Any], *, user: Any, source: str,
@@ -166,7 +173,7 @@ def save_values_many(updates: Sequence[ValuesUpdate], indicators: Sequence[Indic
     db.session.flush()  # pending ORM changes first: the reports are expired below
     versions = _lock(updates)
     indicator_ids = {i.code: i.id for i in indicators}
-    stored = _stored_raw([u.report.id for u in updates])
+    stored = loaded.stored_values([u.report for u in updates], versions)
     rows = _Rows(utcnow(), getattr(user, "id", None), source)
     for update in updates:
         report = update.report
@@ -201,17 +208,6 @@ def _lock(updates: Sequence[ValuesUpdate]) -> dict[int, int]:
             raise ConflictError(_conflict())
         _check_state(state, is_open)
     return {report_id: row[0] for report_id, row in rows.items()}
-
-
-def _stored_raw(report_ids: list[int]) -> dict[int, dict[int, tuple[int, str]]]:
-    """(value id, raw) by report id and indicator id."""
-    found: dict[int, dict[int, tuple[int, str]]] = {}
-    table = ReportValue.__table__
-    for value_id, report_id, indicator_id, raw in db.session.execute(
-            sa.select(table.c.id, table.c.report_id, table.c.indicator_id, table.c.raw)
-            .where(table.c.report_id.in_(report_ids))):
-        found.setdefault(report_id, {})[indicator_id] = (value_id, raw or "")
-    return found
 
 
 def _notes(report: Report, update: ValuesUpdate, indicators: Iterable[Indicator]
@@ -274,8 +270,7 @@ class _Rows:
 
     def write(self) -> None:
         values = ReportValue.__table__
-        if self.inserts:
-            db.session.execute(values.insert(), self.inserts)
+        inserted = loaded.insert_values(self.inserts) if self.inserts else {}
         if self.updates:
             db.session.execute(
                 values.update().where(values.c.id == sa.bindparam("value_id"))
@@ -284,9 +279,9 @@ class _Rows:
                 self.updates)
         if self.audits:
             db.session.execute(AuditEntry.__table__.insert(), self.audits)
-        self._write_reports()
+        self._write_reports(inserted)
 
-    def _write_reports(self) -> None:
+    def _write_reports(self, inserted: dict[int, list[ReportValue]]) -> None:
         """Editor, time and version + 1 of every changed report (the comment and the
         explanations too where they changed), checked against the locked version."""
         table = Report.__table__
@@ -304,9 +299,11 @@ class _Rows:
                    for c in ("version", "updated_at", "updated_by_id", *columns)})
             if db.session.execute(statement, params).rowcount != len(params):
                 raise ConflictError(_conflict())
-        for report, _version, _notes in self.touched:  # written past the ORM: read again
-            db.session.expire(report, ["version", "updated_at", "updated_by_id", "comment",
-                                       "explanations", "values"])
+        updated = {row["value_id"]: row for row in self.updates}
+        for report, version, changes in self.touched:  # written past the ORM: as if loaded
+            loaded.written(report, {"version": version + 1, "updated_at": self.now,
+                                    "updated_by_id": self.user_id, **changes},
+                           updated, inserted.get(report.id, []))
 
 
 def validate(report: Report, indicators: list[Indicator] | None = None, *,
@@ -336,12 +333,16 @@ def transition(report: Report, new_state: ReportState, user: Any, note: str = ""
     report.updated_at, report.updated_by_id = utcnow(), getattr(user, "id", None)
 
 
-def submit(report: Report, user: Any, expected_version: int | None = None) -> ReportState:
-    """Curator submits: validation must pass; the head confirms first where the region asks."""
+def submit(report: Report, user: Any, expected_version: int | None = None,
+           checks: Outcome | None = None) -> ReportState:
+    """Curator submits: validation must pass; the head confirms first where the region asks.
+
+    ``checks``: what :func:`submission_checks` answered when the caller has just asked it.
+    """
     if report.state in SUBMITTED_STATES:
         raise AlreadySubmitted(_("The report has already been submitted."))
     _check_editable(report, expected_version)
-    outcome = submission_checks(report)
+    outcome = checks if checks is not None else submission_checks(report)
     if outcome.errors:
         raise SubmissionBlocked(outcome)
     region = report.organization.municipality.region

@@ -12,15 +12,20 @@ from portal import rules
 from portal.catalogue.models import Indicator
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.memo import MEMO_SOURCES, memoized
 from portal.reports.models import AuditEntry, Period, Report, ReportState, ReportValue
 from portal.reports.periods import previous_quarter
 from tenants.models import Organization
 from tenants.scoping import Scope, scoped_select
 
+MEMO_SOURCES.add(Period)  # the previous quarter's values depend on the periods
+
 
 def report_for(org: Organization, period: Period) -> Report | None:
+    """The organization's report for the period, with its values, in one query."""
     return db.session.scalars(sa.select(Report).filter_by(
-        organization_id=org.id, period_id=period.id)).first()
+        organization_id=org.id, period_id=period.id)
+        .options(sa.orm.joinedload(Report.values))).unique().first()
 
 
 def previous_period(period: Period) -> Period | None:
@@ -53,14 +58,21 @@ def values_of_reports(report_ids: list[int]) -> dict[int, dict[str, tuple[str, D
 
 
 def previous_values(org: Organization, period: Period) -> dict[str, Decimal]:
-    """The organization's numbers of the previous quarter (empty if it did not report)."""
-    before = previous_period(period)
-    if before is None:
-        return {}
+    """The organization's numbers of the previous quarter (empty if it did not report).
+
+    One query, read once per request (the form, the save and the checks all need them).
+    """
+    return dict(memoized(("previous", org.id, period.id),
+                         lambda: _previous_values(org, period)))
+
+
+def _previous_values(org: Organization, period: Period) -> dict[str, Decimal]:
+    year, quarter = previous_quarter(period.year, period.quarter)
     rows = db.session.execute(
         sa.select(Indicator.code, ReportValue.value)
-        .join(ReportValue.indicator).join(ReportValue.report)
-        .where(Report.organization_id == org.id, Report.period_id == before.id,
+        .join(ReportValue.indicator).join(ReportValue.report).join(Report.period)
+        .where(Report.organization_id == org.id, Period.region_id == period.region_id,
+               Period.year == year, Period.quarter == quarter,
                ReportValue.value.is_not(None))).all()
     return {code: value for code, value in rows}
 

@@ -9,6 +9,7 @@ from flask_login import current_user
 from portal.auth.gate import local_path
 from portal.catalogue import queries as catalogue_queries
 from portal.catalogue.models import UNIT_LABELS, section_label
+from portal.database import once_more_as_writer, writes_last
 from portal.reports import head_confirmation, notes, operations, queries
 from portal.reports.forms import CommentForm
 from portal.reports.models import Period, Report, ReportState
@@ -31,17 +32,21 @@ def _posted_explanations() -> dict[str, str]:
             if key.startswith(EXPLANATION_PREFIX)}
 
 
+@writes_last  # the deadline's hot path: its writes all go through the report's version
 def form(organization: Organization, period: Period):
     """Show the report (editable for the curator while draft or returned) and save it."""
     report = queries.report_for(organization, period)
-    outcome = operations.validate(report) if report is not None else Outcome()
+    outcome: Outcome | None = None  # worked out only when the form is shown
     typed: dict[str, str] | None = None
     status = 200
     if request.method == "POST":
         require(Action.EDIT, organization)
         typed = _posted_cells()
         try:
-            blocked = _save_or_submit(organization, period, typed)
+            blocked = once_more_as_writer(
+                lambda: _save_or_submit(organization, period, typed, report),
+                lambda: _save_or_submit(organization, period, typed,
+                                        queries.report_for(organization, period)))
         except operations.AlreadySubmitted as done:
             flash(str(done), "info")  # a double-click: the first click did the work
             return redirect(url_for("reports.form", org_id=organization.id, period_id=period.id))
@@ -54,29 +59,35 @@ def form(organization: Organization, period: Period):
                                         period_id=period.id))
             outcome = blocked  # the draft is saved; the submission's problems are shown
         report = queries.report_for(organization, period)
+    if outcome is None:
+        outcome = operations.validate(report) if report is not None else Outcome()
     return render_template("reports/form.html", **_form_context(
         organization, period, report, outcome, typed)), status
 
 
-def _save_or_submit(organization, period, typed) -> Outcome | None:
-    """Save the draft, then submit it if asked and its checks pass.
+def _save_or_submit(organization, period, typed, report) -> Outcome | None:
+    """Save the draft (``report``, created when None), then submit it if asked and its
+    checks pass.
 
     Returns the checks' outcome when they block the submission: the draft is saved as its
     own successful step and the submission is not attempted (a refusal would undo the save).
     """
-    report = operations.ensure_report(organization, period)
+    # Parsed while the request still reads: a first save creates the report, and from then
+    # on it holds SQLite's write lock.
+    parsed = operations.parse_cells(catalogue_queries.indicators_for(organization.type), typed)
+    report = report or operations.start_reports([organization.id], period)[organization.id]
     if request.form.get("action") == "submit" and report.state in operations.SUBMITTED_STATES:
         raise operations.AlreadySubmitted(_("The report has already been submitted."))
     version = request.form.get("version", type=int)
     outcome = operations.save_values(
-        report, typed, user=current_user, source="form", expected_version=version,
+        report, parsed, user=current_user, source="form", expected_version=version,
         comment=request.form.get("comment", ""), explanations=_posted_explanations())
     if request.form.get("action") == "submit":
         checks = operations.submission_checks(report)
         if checks.errors:
             flash(operations.SubmissionBlocked.message(), "danger")
             return checks
-        state = operations.submit(report, current_user)
+        state = operations.submit(report, current_user, checks=checks)
         flash(_("The report has been submitted.") if state is ReportState.SUBMITTED
               else _("The report has been sent to the head for confirmation."), "success")
     else:
@@ -88,7 +99,9 @@ def _save_or_submit(organization, period, typed) -> Outcome | None:
 
 def _form_context(organization, period, report, outcome, typed) -> dict:
     indicators = catalogue_queries.indicators_for(organization.type)
-    stored = {code: v.raw for code, v in queries.values_of(report).items()}
+    codes = {i.id: i.code for i in indicators}  # the form shows these only
+    stored = {codes[v.indicator_id]: v.raw for v in (report.values if report else [])
+              if v.indicator_id in codes}
     values = {**stored, **(typed or {})}
     sections: dict[str, list] = {}
     for indicator in indicators:

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import clock
+from portal.database import begin_writing, reads_first
 from portal.documents.storage import UploadError, read_limited
 from portal.downloads import xlsx_response
 from portal.roadmaps import forms, operations, queries, schoolyear, xlsx
@@ -62,6 +63,7 @@ def create(organization: Organization):
     return _index(organization, create_form, upload, 422)
 
 
+@reads_first
 def import_roadmap(organization: Organization):
     """Create a roadmap from a spreadsheet: every line checked, all or nothing."""
     require(Action.EDIT, organization)
@@ -73,6 +75,7 @@ def import_roadmap(organization: Organization):
                 raise xlsx.ImportProblems([_("Choose a file.")])
             data = read_limited(sent.stream)
             events = xlsx.parse_roadmap(data, sent.filename, form.school_year.data)
+            begin_writing()  # the file is read: the writes follow, briefly
             roadmap = operations.create_roadmap(organization, form.school_year.data,
                                                 current_user.id, events=events)
         except xlsx.ImportProblems as problems:
