@@ -28,9 +28,12 @@ from flask_babel import lazy_gettext as _l
 from portal import clock
 from portal.catalogue.models import Indicator
 from portal.extensions import db
+from portal.memo import MEMO_SOURCES, memoized
 from portal.reports.models import Period, ReportState
 from portal.roadmaps.models import ExecutionStatus
 from tenants.models import Municipality, OrganizationType
+
+MEMO_SOURCES.add(Indicator)  # the form's types come from the catalogue
 
 ALL_TYPES = frozenset(OrganizationType)
 
@@ -61,7 +64,12 @@ def deadline_end(deadline: date, region: clock.Zoned) -> datetime:
 
 
 def form_types() -> frozenset[OrganizationType]:
-    """The organization types the form applies to: those of an indicator in use."""
+    """The organization types the form applies to: those of an indicator in use (read once
+    per request: the status pages and dashboards ask for each period)."""
+    return memoized("form_types", _form_types)
+
+
+def _form_types() -> frozenset[OrganizationType]:
     found = db.session.scalars(sa.select(Indicator.applies_to)
                                .where(Indicator.retired_at.is_(None)))
     known = {t.value for t in OrganizationType}

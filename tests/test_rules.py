@@ -378,3 +378,18 @@ def test_a_quarter_belongs_to_the_school_year_it_starts_in(factory):
     assert python == sql
     assert [python[p.id] for p in periods] == [2024, 2024, 2024, 2025, 2025, 2025, 2025, 2026]
     assert periods[3].school_year_label == "2025/2026"
+
+
+def test_the_form_types_are_read_once_per_request_until_the_catalogue_changes(
+        app, database, count_queries):
+    from tenants.opt_out import system_session
+
+    with app.test_request_context("/", method="POST"), system_session("test: the memo"):
+        with count_queries() as statements:
+            assert rules.form_types() == rules.form_types() == frozenset(OrganizationType)
+        assert len(statements) == 1
+        indicators = db.session.scalars(sa.select(Indicator)).all()
+        for indicator in indicators:
+            indicator.applies_to = ["school"]
+        db.session.flush()  # an ORM write to the catalogue drops the memo
+        assert rules.form_types() == {OrganizationType.SCHOOL}
