@@ -130,8 +130,10 @@ def queries_for(world: World, page_function, own) -> list[str]:
     municipal = page_function is views.municipal_page
     types = [None, *TYPES] if municipal else [None]
     found = []
-    for period, code, submitted, org_type in product(
-            [None, *world.periods], INDICATORS, (False, True), types):
+    # No period means the latest with data: asked on the institution view, where that
+    # choice reads the viewer's own reports (the municipal one shares the code).
+    periods = world.periods if municipal else [None, *world.periods]
+    for period, code, submitted, org_type in product(periods, INDICATORS, (False, True), types):
         args = [f"indicator={code}"]
         args += [f"period={period.id}"] if period else []
         args += ["submitted=1"] if submitted else []
