@@ -73,6 +73,11 @@ def _cells(fine: pd.DataFrame, n: str) -> tuple[dict, dict, dict]:
     return total_n, unseen_n, finest
 
 
+def _holds(cell: tuple[str, Any], finest: tuple[str, int]) -> bool:
+    """Whether a cell (the region, a type, a group) adds up a finest (type, group) cell."""
+    return cell == REGION or finest[0 if cell[0] == "type" else 1] == cell[1]
+
+
 def _exposed(shown: list, finest: dict) -> list:
     """The finest cells of too few unseen organizations that some combination of the
     ``shown`` cells isolates: their unit vector lies in the span of the cells' vectors."""
@@ -80,12 +85,12 @@ def _exposed(shown: list, finest: dict) -> list:
     if not small or not shown:
         return []
     columns = list(finest)
-    matrix = np.array([[1.0 if cell == REGION or f[0 if cell[0] == "type" else 1] == cell[1]
-                        else 0.0 for f in columns] for cell in shown])
+    matrix = np.array([[1.0 if _holds(cell, f) else 0.0 for f in columns] for cell in shown])
     _u, singular, rows = np.linalg.svd(matrix, full_matrices=False)
     basis = rows[singular > 1e-9]
     reach = (basis ** 2).sum(axis=0)  # |projection of each unit vector on the span|²
-    return [f for f in small if reach[columns.index(f)] > 1 - 1e-6]
+    position = {f: i for i, f in enumerate(columns)}
+    return [f for f in small if reach[position[f]] > 1 - 1e-6]
 
 
 def _complete(level: str, hidden: set, unseen_n: dict) -> None:
@@ -119,8 +124,7 @@ def hide_exposed(fine: pd.DataFrame, n: str) -> set[tuple[str, Any]]:
         exposed = _exposed(shown, finest)
         if not exposed:
             return hidden
-        holding = [c for c in shown if any(c == REGION or f[0 if c[0] == "type" else 1] == c[1]
-                                           for f in exposed)]
+        holding = [c for c in shown if any(_holds(c, f) for f in exposed)]
         hidden.add(min(holding, key=lambda c: (unseen_n[c], c == REGION, str(c))))
 
 
@@ -166,9 +170,13 @@ def references(metrics: list[Metric], catalogue: Metrics, selection: Selection,
     levels = {**_level_values(found, None, codes), **_level_values(found, "type", codes),
               **_level_values(found, "group", codes)}
     fine = found.values(codes)
+    decided: dict[tuple, set] = {}  # metrics reported by the same organizations: one audit
     for code in codes:
         for period_id, rows in fine.groupby("period_id"):
-            for cell in hide_exposed(rows, code + "__n"):
+            counts = tuple(zip(rows["type"], rows["group"], rows["visible"], rows[code + "__n"]))
+            if counts not in decided:
+                decided[counts] = hide_exposed(rows, code + "__n")
+            for cell in decided[counts]:
                 frame = levels[cell]
                 frame.loc[frame["period_id"] == period_id, code] = np.nan
     return References(levels, found.changed())

@@ -395,3 +395,24 @@ def test_no_combination_of_the_cells_shown_isolates_one_unseen_organization(seed
         members = table if cell == REGION else table[table[cell[0]] == cell[1]]
         if 0 < members["n"].sum() < MIN_GROUP:
             assert cell in hidden, (table, cell)
+
+
+def test_without_accepted_reports_no_reference_is_drawn_whatever_the_switch(app, factory):
+    region = factory.region()
+    municipality = factory.municipality(region)
+    organizations = [factory.organization(municipality) for _ in range(4)]
+    period = period_operations.open_period(region, 2026, 2)
+    for org in organizations:
+        put(org, period, S, staff_total=100, mentees=10, mentors=5)
+    curator = factory.user(Role.CURATOR, organizations[0])
+    coordinator = factory.user(Role.MUNICIPAL, municipality)
+    for switch in ("", "&submitted=1"):
+        query = f"period={period.id}&indicator=staff_total{switch}"
+        seen = charts_seen(app, Viewer(curator, set(), []), views.institution_page,
+                           organizations[0], query)
+        trend = next(c for c in seen if c.key == "trend").frame
+        assert trend[["group", "type", "region"]].isna().all().all()
+        assert next(c for c in seen if c.key == "position").frame.empty
+        seen = charts_seen(app, Viewer(coordinator, set(), []), views.municipal_page,
+                           municipality, query)
+        assert next(c for c in seen if c.key == "trend").frame["region"].isna().all()
