@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from flask_babel import gettext as _
 
-from dashboards import figures, queries
+from dashboards import disclosure, figures, queries
 from dashboards.charts import Chart, Column
 from dashboards.figures import Style
 from dashboards.metrics import Metric
@@ -19,14 +19,13 @@ from dashboards.pages import (
     Filters,
     axis_title,
     by_period,
-    hide_small,
     last_changed,
     latest,
     percent_suffix,
     period_range,
     value_at,
 )
-from dashboards.queries import Selection
+from dashboards.queries import REGIONAL_GROUP, Selection
 from tenants.models import Organization, Subordination
 from tenants.scoping import Scope
 
@@ -39,8 +38,8 @@ class InstitutionView(Dashboard):
     """An organization's own indicators against its municipality and the region.
 
     The references are aggregates over organizations the curator may not see; they are read
-    with an explicit system scope, never with names, and hidden when fewer than MIN_GROUP
-    organizations make them up.
+    with an explicit system scope, never with names, from accepted reports only, and hidden
+    where dashboards.disclosure says so (groups too small, or given away by a combination).
     """
 
     export_endpoint = "dashboards.institution_export"
@@ -75,28 +74,15 @@ class InstitutionView(Dashboard):
     def _references(self, metrics: list[Metric], period_ids: tuple[int, ...]
                     ) -> dict[str, pd.DataFrame]:
         """The region, the organization's type in the region and its group (municipality, or
-        the regionally subordinate organizations), per period: read with an explicit system
-        scope, without names, as sums; values of fewer than MIN_GROUP organizations hidden."""
-        selection = self.all_periods.but(period_ids=period_ids)
-        by_type = queries.aggregate(metrics, self.filters.catalogue, selection,
-                                    ("period_id", "type"), REFERENCE_SCOPE)
-        if self.regional:
-            group_selection = selection.but(subordination=Subordination.REGIONAL)
-        else:
-            group_selection = selection.but(municipality_id=self.organization.municipality_id)
-        group = queries.aggregate(metrics, self.filters.catalogue, group_selection,
-                                  ("period_id",), REFERENCE_SCOPE)
-        same_type = by_type.frame["type"].astype(str) == self.organization.type.value
-        levels = {"region": by_type.rollup(["period_id"]),
-                  "type": by_type.filter(same_type).rollup(["period_id"]), "group": group}
-        found = {}
-        for name, aggregate in levels.items():
-            values = aggregate.values()
-            for metric in metrics:
-                values = hide_small(values, metric.code)
-            found[name] = values
-        found["changed"] = latest(by_type.changed(), group.changed())
-        return found
+        the regionally subordinate organizations), per period: accepted reports only, read
+        with an explicit system scope, without names, as sums; hidden where too small or
+        where a combination would give an organization away (dashboards.disclosure)."""
+        found = disclosure.references(metrics, self.filters.catalogue,
+                                      self.all_periods.but(period_ids=period_ids), self.scope,
+                                      REFERENCE_SCOPE)
+        group = REGIONAL_GROUP if self.regional else self.organization.municipality_id
+        return {"region": found.region(), "type": found.of_type(self.organization.type.value),
+                "group": found.of_group(group), "changed": found.changed}
 
     @cached_property
     def trend_references(self) -> dict[str, pd.DataFrame]:
@@ -127,8 +113,10 @@ class InstitutionView(Dashboard):
         return Chart("trend", title, self.metric.unit_caption, figure, columns, frame,
                      period_range(self.filters.chronological),
                      latest(last_changed(self.own), self.trend_references["changed"]),
-                     _("References are computed from the sums of the organizations they cover "
-                       "and hidden when fewer than %(n)d organizations reported.", n=MIN_GROUP))
+                     _("References are computed from the sums of the accepted reports of the "
+                       "organizations they cover and hidden when fewer than %(n)d organizations "
+                       "reported or when they would give one organization's value away.",
+                       n=MIN_GROUP))
 
     def chart_key(self) -> Chart:
         period_id = self.period.id if self.period else None
@@ -156,21 +144,18 @@ class InstitutionView(Dashboard):
 
     @cached_property
     def distribution(self) -> pd.Series:
-        """The chosen indicator of every organization of the region this period, without
-        names or ids: only the values, for the histogram."""
+        """The chosen indicator of every organization of the region this period (accepted
+        reports), without names or ids: only the values, for the histogram."""
         if self.period is None:
             return pd.Series([], dtype=float)
-        found = queries.aggregate([self.metric], self.filters.catalogue,
-                                  self.all_periods.but(period_ids=(self.period.id,)),
-                                  ("organization_id",), REFERENCE_SCOPE, labels=False)
-        return found.values()[self.metric.code].dropna().reset_index(drop=True)
+        return disclosure.distribution(self.metric, self.filters.catalogue,
+                                       self.all_periods.but(period_ids=(self.period.id,)),
+                                       self.scope, REFERENCE_SCOPE)
 
     def chart_position(self) -> Chart:
         code = self.metric.code
         values = self.distribution
         own = value_at(self.own, code, "period_id", self.period.id if self.period else None)
-        if len(values) < MIN_GROUP:
-            values = values.iloc[0:0]
         frame = _bins(values, self.metric)
         marker = self.reference(self.organization.short_name, own) if own is not None else None
         title = _("%(indicator)s: where the organization stands in the region, %(period)s",

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from flask_babel import gettext as _
 
-from dashboards import figures, queries
+from dashboards import disclosure, figures, queries
 from dashboards.charts import Chart, Column
 from dashboards.figures import Style
 from dashboards.metrics import Aggregate
@@ -21,7 +21,6 @@ from dashboards.pages import (
     axis_title,
     by_period,
     deadline_text,
-    hide_small,
     last_changed,
     percent_suffix,
     period_range,
@@ -78,13 +77,15 @@ class MunicipalDashboard(Dashboard):
 
     @cached_property
     def region_reference(self) -> pd.DataFrame:
-        """The region's value per period: an aggregate over organizations the coordinator
-        may not see, read with an explicit system scope and returned only as sums."""
-        selection = Selection(self.municipality.region_id, self.filters.period_ids,
-                              self.filters.states, org_type=self.filters.org_type)
-        found = queries.aggregate([self.metric], self.filters.catalogue, selection,
-                                  ("period_id",), REFERENCE_SCOPE)
-        return hide_small(found.values(), self.metric.code)
+        """The region's value per period (of the chosen type): an aggregate over
+        organizations the coordinator may not see, read with an explicit system scope,
+        accepted reports only, as sums, hidden where dashboards.disclosure says so."""
+        selection = Selection(self.municipality.region_id, self.filters.period_ids)
+        found = disclosure.references([self.metric], self.filters.catalogue, selection,
+                                      self.scope, REFERENCE_SCOPE)
+        if self.filters.org_type is None:
+            return found.region()
+        return found.of_type(self.filters.org_type.value)
 
     @cached_property
     def summary(self) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 
 from dashboards import queries
 from dashboards.charts import Chart, Column, Numbers
+from dashboards.disclosure import MIN_GROUP  # noqa: F401 - the views' notes cite it
 from dashboards.figures import Reference, Style
 from dashboards.metrics import Aggregate, Metric, Metrics
 from dashboards.queries import ACCEPTED, ACCEPTED_OR_SUBMITTED, Selection
@@ -30,7 +31,6 @@ from portal.reports.periods import school_year_label
 from tenants.models import OrganizationType
 from tenants.scoping import Scope
 
-MIN_GROUP = 3  # aggregates of organizations the user may not see need this many reporting
 TOP_N = 10
 MAX_TREND_ORGANIZATIONS = 5
 TREND_QUARTERS = 8
@@ -105,7 +105,10 @@ class Filters:
     @property
     def counted_note(self) -> str:
         if self.include_submitted:
-            return _("Counted: accepted and submitted (not yet accepted) reports.")
+            # Values of organizations the user may not open never follow the switch
+            # (dashboards.disclosure): the note says so where it matters.
+            return _("Counted: accepted and submitted (not yet accepted) reports; values "
+                     "for comparison with other organizations: accepted reports only.")
         return _("Counted: accepted reports only.")
 
 
@@ -163,13 +166,6 @@ def unique_labels(labels: pd.Series, qualifiers: pd.Series, ids: pd.Series) -> p
     labels = labels.where(~duplicated, labels + " (" + qualifiers.fillna("").astype(str) + ")")
     duplicated = labels.duplicated(keep=False)
     return labels.where(~duplicated, labels + " #" + ids.astype(str))
-
-
-def hide_small(values: pd.DataFrame, code: str) -> pd.DataFrame:
-    """Blank a reference value computed from fewer than MIN_GROUP organizations."""
-    values = values.copy()
-    values.loc[values[code + "__n"] < MIN_GROUP, code] = np.nan
-    return values
 
 
 def value_at(values: pd.DataFrame, column: str, key: str, wanted: Any) -> float | None:

@@ -40,6 +40,7 @@ class Selection:
     organization_ids: tuple[int, ...] | None = None
     org_type: OrganizationType | None = None
     subordination: Subordination | None = None
+    viewer: Scope | None = None  # whose scope the "visible" grain column tells (disclosure.py)
 
     def but(self, **changes) -> Selection:
         return replace(self, **changes)
@@ -67,7 +68,8 @@ def organization_filter(selection: Selection, scope: Scope) -> list[sa.ColumnEle
 REGIONAL_GROUP = -1  # the group of the regionally subordinate organizations of a region
 
 
-def _grain_columns(grain: Iterable[str], period_id: sa.ColumnElement) -> list[sa.ColumnElement]:
+def _grain_columns(grain: Iterable[str], period_id: sa.ColumnElement,
+                   viewer: Scope | None = None) -> list[sa.ColumnElement]:
     columns = {
         # The municipality for municipally subordinate organizations; the regionally
         # subordinate ones of the whole region form a group of their own.
@@ -81,6 +83,10 @@ def _grain_columns(grain: Iterable[str], period_id: sa.ColumnElement) -> list[sa
         .label("subordination"),
         "type": sa.type_coerce(Organization.type, sa.String).label("type"),
     }
+    if viewer is not None:
+        # 1 for an organization the viewer may open, 0 for one it may see only in sums.
+        columns["visible"] = sa.case((viewer.organizations(Action.VIEW), 1),
+                                     else_=0).label("visible")
     return [columns[g] for g in grain]
 
 
@@ -206,7 +212,7 @@ def _statement(metrics: tuple[Metric, ...], part_ids: tuple[tuple[str, int], ...
     build = _SOURCES.get(strategy, _joins_source)
     src = build(dict(part_ids), counted, selection, scope)
     aggregates, prefixes = _partials(metrics, src.values)
-    grain_columns = _grain_columns(grain, src.period_id)
+    grain_columns = _grain_columns(grain, src.period_id, selection.viewer)
     extra = []
     if labels and "organization_id" in grain:
         extra.append(sa.func.max(Organization.short_name).label("label"))
