@@ -130,8 +130,18 @@ def preview(organization: Organization, period: Period, token: str):
     """What the uploaded file would change, every problem by row and column."""
     _payload, result = _report_preview(organization, period, token)
     if result is None:
-        abort(404)
+        return _gone(token, report_url(organization, period), _("Go to the report"),
+                     url_for(".upload", org_id=organization.id, period_id=period.id))
     return _render_preview(organization, period, token, result)
+
+
+def _gone(token: str, back_url: str, back_label: str, upload_url: str):
+    """A preview no longer kept explains itself: saved already (the browser's back button,
+    200) or expired, someone else's or mistyped (404, as before, with a way on)."""
+    saved = upload.was_saved(token, current_user.id)
+    return render_template("report_files/upload_gone.html", back_url=back_url,
+                           back_label=back_label, upload_url=upload_url,
+                           saved=saved), 200 if saved else 404
 
 
 def _render_preview(organization, period, token, result, error=None, status=200):
@@ -158,7 +168,7 @@ def confirm(organization: Organization, period: Period, token: str):
     except operations.ReportError as problem:
         status = 409 if isinstance(problem, operations.ConflictError) else 422
         return _render_preview(organization, period, token, result, str(problem), status)
-    upload.discard(token)
+    upload.discard(token, saved_by=current_user.id)
     flash(_("The file has been saved: %(n)d values changed.", n=written), "success")
     return redirect(report_url(organization, period))
 
@@ -255,7 +265,9 @@ def _render_bulk(municipality, period, token, result, error=None, status=200):
 def bulk_preview(municipality: Municipality, period: Period, token: str):
     result = _bulk_preview(municipality, period, token)
     if result is None:
-        abort(404)
+        return _gone(token, status_url(municipality, period), _("Go to the status page"),
+                     url_for(".bulk_upload", municipality_id=municipality.id,
+                             period_id=period.id))
     return _render_bulk(municipality, period, token, result)
 
 
@@ -271,7 +283,7 @@ def bulk_confirm(municipality: Municipality, period: Period, token: str):
     except operations.ReportError as problem:
         status = 409 if isinstance(problem, operations.ConflictError) else 422
         return _render_bulk(municipality, period, token, result, str(problem), status)
-    upload.discard(token)
+    upload.discard(token, saved_by=current_user.id)
     flash(_("The file has been saved: %(values)d values changed in %(reports)d reports.",
             values=written, reports=reports), "success")
     return redirect(status_url(municipality, period))

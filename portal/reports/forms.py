@@ -14,6 +14,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+# The report page's link to the upload; the template's instruction sheet names it the same way.
+UPLOAD_FROM_FILE = _l("Upload from a file")
+
 
 class CommentForm(FlaskForm):
     """Return or reopen a report: the comment is required."""
