@@ -18,6 +18,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from portal.catalogue.models import Indicator, Unit
 from portal.catalogue.standard import SECTIONS
+from portal.i18n import end_sentence, russian
 from portal.report_files.file_format import (
     BULK_SHEET,
     EXPORT_SHEET,
@@ -32,7 +33,6 @@ from portal.report_files.file_format import (
     REPORT_SHEET,
     STATE_HEADER,
 )
-from portal.i18n import end_sentence, russian
 from portal.reports.forms import UPLOAD_FROM_FILE
 from portal.reports.models import Period
 from tenants.models import Municipality, Organization, OrganizationType
