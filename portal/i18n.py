@@ -50,3 +50,9 @@ def russian(message) -> str:
     Russian (the XLSX template's instruction sheet)."""
     with force_locale("ru"):
         return str(message)
+
+
+def sentence_case(text: str) -> str:
+    """A message shown on its own starts with a capital letter; the catalogue keeps some in
+    lower case because they are also joined after a prefix («Строка 3: …»)."""
+    return text[:1].upper() + text[1:]

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from flask import Flask, current_app
 from flask_babel import format_decimal, get_locale
 
+from portal.i18n import sentence_case
 from tenants.scoping import current_scope
 
 
@@ -23,6 +24,7 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["number"] = lambda value: "—" if value is None else format_decimal(value)
     app.jinja_env.filters["number_text"] = _number_text
+    app.jinja_env.filters["sentence"] = sentence_case
     app.jinja_env.filters["org_type_label"] = _org_type_label
     app.jinja_env.policies["ext.i18n.trimmed"] = True
 

@@ -215,3 +215,48 @@ def test_printed_links_follow_the_served_port(monkeypatch):
     assert served_base_url() == "http://127.0.0.1:8000"
     monkeypatch.setenv("PORTAL_BASE_URL", "https://portal.example.org/")
     assert served_base_url() == "https://portal.example.org"
+
+
+def test_an_upload_saved_already_says_so(demo_site):
+    client = demo_site.test_client()
+    log_in(client, "curator.ds3")
+    form_url = re.search(r'href="(/organizations/\d+/reports/\d+)"',
+                         client.get("/").get_data(as_text=True)).group(1)
+    page = client.get(form_url + "/upload").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    sent = client.post(form_url + "/upload", content_type="multipart/form-data", data={
+        "file": (io.BytesIO(b"code;value\nmentors;9\n"), "r.csv"), "csrf_token": token})
+    preview_url = sent.headers["Location"]
+    assert client.post(preview_url + "/save", data={"csrf_token": token}).status_code == 302
+    back = client.get(preview_url)  # the browser's back button
+    text = back.get_data(as_text=True)
+    assert back.status_code == 200 and "уже сохранён" in text and f'href="{form_url}"' in text
+    again = client.post(preview_url + "/save", data={"csrf_token": token})
+    assert again.headers["Location"].endswith(form_url)
+    other = demo_site.test_client()
+    log_in(other, "curator.ds3")  # the same person elsewhere: still told, never someone else
+    assert other.get(preview_url).status_code == 200
+    log_in(other := demo_site.test_client(), "head")
+    assert "уже сохранён" not in other.get(preview_url).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("login, path, query", [
+    ("ozersk", "/dashboards/municipalities/{m}", {"type": "school"}),
+    ("region", "/regions/{r}/periods/{p}/status", {"type": "college"}),
+    ("region", "/regions/{r}/presence", {"type": "college"}),
+])
+def test_filters_keep_their_values(demo_site, login, path, query):
+    """A filtered page shows the filter as chosen, so «Показать» does not reset it."""
+    client = demo_site.test_client()
+    log_in(client, login)
+    home = client.get("/").get_data(as_text=True)
+    ids = {"m": re.search(r"/municipalities/(\d+)", home), "r": re.search(r"/regions/(\d+)", home),
+           "p": re.search(r"/periods/(\d+)", home)}
+    url = path.format(**{k: v.group(1) for k, v in ids.items() if v})
+    html = client.get(url, query_string=query).get_data(as_text=True)
+    forms = re.findall(r'<form[^>]*method="get".*?</form>', html, re.S | re.I)
+    assert forms, url
+    for name, value in query.items():
+        select = re.search(rf'<select[^>]*name="{name}".*?</select>', " ".join(forms), re.S)
+        assert select, (url, name)
+        assert re.search(rf'<option value="{value}"\s+selected', select.group(0)), select.group(0)

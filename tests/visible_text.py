@@ -49,7 +49,8 @@ class _Reader(HTMLParser):
         if tag in VOID:
             return
         hidden = tag in HIDDEN or "hidden" in attributes
-        sentence = tag in SENTENCES or bool(SENTENCE_CLASSES.search(attributes.get("class") or ""))
+        sentence = (tag in SENTENCES or "data-problem" in attributes
+                    or bool(SENTENCE_CLASSES.search(attributes.get("class") or "")))
         self.stack.append((tag, hidden, [] if sentence else None))
 
     def handle_endtag(self, tag):

@@ -159,6 +159,9 @@ def confirm(organization: Organization, period: Period, token: str):
     """Save the previewed file: everything or nothing."""
     require(Action.EDIT, organization)
     payload, result = _report_preview(organization, period, token)
+    if result is None and upload.was_saved(token, current_user.id):
+        flash(_("This file has already been saved."), "info")  # a second click
+        return redirect(report_url(organization, period))
     if result is None:
         flash(_("This upload has expired or has already been saved. Upload the file again."),
               "warning")
