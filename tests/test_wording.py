@@ -260,3 +260,14 @@ def test_filters_keep_their_values(demo_site, login, path, query):
         select = re.search(rf'<select[^>]*name="{name}".*?</select>', " ".join(forms), re.S)
         assert select, (url, name)
         assert re.search(rf'<option value="{value}"\s+selected', select.group(0)), select.group(0)
+
+
+def test_demo_documents_name_who_uploaded_them(demo_site):
+    client = demo_site.test_client()
+    log_in(client, "ozersk")
+    orgs = set(re.findall(r'href="/organizations/(\d+)"', client.get("/").get_data(as_text=True)))
+    registers = [client.get(f"/organizations/{org}/documents").get_data(as_text=True)
+                 for org in orgs]
+    assert len(registers) > 3
+    assert all("text-body-secondary\">—," not in page for page in registers)
+    assert any("Ковалёва Ирина Петровна" in page for page in registers)

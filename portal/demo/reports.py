@@ -87,7 +87,7 @@ def load_reports(region: Region, today) -> None:
     for period in periods[:-1]:
         period.is_open = period.deadline >= today
     indicators = {i.code: i for i in db.session.scalars(sa.select(Indicator))}
-    curators = responsible_by_org()
+    curators = responsible_by_org(curators_only=True)
     orgs = list(db.session.scalars(sa.select(Organization).order_by(Organization.code)))
     for org_index, org in enumerate(orgs):
         rng = random.Random(org.code)
@@ -100,9 +100,10 @@ def load_reports(region: Region, today) -> None:
     db.session.flush()
 
 
-def responsible_by_org() -> dict[int, User]:
+def responsible_by_org(curators_only: bool = False) -> dict[int, User]:
     """Who works on each organization's data in the demo: its curator where it has an account,
-    else the coordinator over it (municipal, or regional for regionally subordinate ones)."""
+    else (not ``curators_only``) the coordinator over it — municipal, or regional for the
+    regionally subordinate ones — who keeps its documents for it."""
     by_role: dict[tuple[Role, int], User] = {}
     for user in db.session.scalars(sa.select(User)):
         for a in user.role_assignments:
@@ -113,7 +114,7 @@ def responsible_by_org() -> dict[int, User]:
         coordinator = (by_role.get((Role.REGIONAL, org.municipality.region_id))
                        if org.subordination is Subordination.REGIONAL
                        else by_role.get((Role.MUNICIPAL, org.municipality_id)))
-        person = by_role.get((Role.CURATOR, org.id)) or coordinator
+        person = by_role.get((Role.CURATOR, org.id)) or (None if curators_only else coordinator)
         if person is not None:
             people[org.id] = person
     return people
