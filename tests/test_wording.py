@@ -271,3 +271,12 @@ def test_demo_documents_name_who_uploaded_them(demo_site):
     assert len(registers) > 3
     assert all("text-body-secondary\">—," not in page for page in registers)
     assert any("Ковалёва Ирина Петровна" in page for page in registers)
+
+
+def test_return_link_opens_the_return_question(demo_site):
+    client = demo_site.test_client()
+    log_in(client, "ozersk")
+    status = next(r.get_data(as_text=True) for url, r in crawl(client) if url.endswith("/status"))
+    link = re.search(r'href="([^"]+action=return)#return-report"', status).group(1)
+    page = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert re.search(r'<details class="confirm-action" id="return-report"[^>]*\bopen>', page)
