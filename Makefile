@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 8000
+export PORT  # the portal prints links to where it is served (portal/config.py)
 STAMP := $(VENV)/.requirements-installed
 
 .PHONY: run test lint test-sqlite test-postgres bench bench-large setup venv translations db system-deps clean

@@ -287,7 +287,7 @@ def heatmap(frame: pd.DataFrame, *, title: str, style: Style, row: str,
 def wrap(text: str, width: int = 18) -> str:
     """Break a long axis label into lines of about ``width`` characters (Plotly ``<br>``)."""
     lines, current = [], ""
-    for word in str(text).split():
+    for word in _hyphenated(str(text).split(), width):
         if current and len(current) + 1 + len(word) > width:
             lines.append(current)
             current = word
@@ -295,6 +295,22 @@ def wrap(text: str, width: int = 18) -> str:
             current = f"{current} {word}".strip()
     lines.append(current)
     return "<br>".join(lines)
+
+
+VOWELS = set("аеёиоуыэюяaeiouy")
+
+
+def _hyphenated(words: list[str], width: int) -> list[str]:
+    """Words much longer than a line split once with a hyphen before a consonant–vowel
+    syllable («Удовлетво-рённость»): one long word would otherwise run into its neighbour."""
+    out = []
+    for word in words:
+        cut = next((i for i in range(min(len(word) - 3, width - 1), 2, -1)
+                    if word[i - 1].lower() in VOWELS and word[i].isalpha()
+                    and word[i].lower() not in VOWELS and word[i + 1].lower() in VOWELS),
+                   None) if len(word) > width + 2 else None
+        out += [word[:cut] + "-", word[cut:]] if cut else [word]
+    return out
 
 
 def histogram(bins: pd.DataFrame, *, title: str, axis_title: str, count_title: str,

@@ -26,6 +26,7 @@ from dashboards.disclosure import MIN_GROUP  # noqa: F401 - the views' notes cit
 from dashboards.figures import Reference, Style
 from dashboards.metrics import Aggregate, Metric, Metrics
 from dashboards.queries import ACCEPTED, ACCEPTED_OR_SUBMITTED, Selection
+from portal.i18n import with_unit
 from portal.reports.models import Period, ReportState
 from portal.reports.periods import school_year_label
 from tenants.models import OrganizationType
@@ -155,7 +156,10 @@ def style_for(metric: Metric, numbers: Numbers) -> Style:
 
 
 def axis_title(metric: Metric) -> str:
-    return _("%(label)s, %(unit)s", label=metric.label, unit=metric.unit_caption)
+    """The metric's name and unit, the unit said once: a score or a ratio whose name ends in a
+    bracketed note («…(средний балл 1–10)») already states what it measures."""
+    stated = metric.unit in ("score", "ratio") and metric.label.endswith(")")
+    return with_unit(metric.label, "" if stated else metric.unit_caption)
 
 
 def unique_labels(labels: pd.Series, qualifiers: pd.Series, ids: pd.Series) -> pd.Series:

@@ -13,13 +13,20 @@ def _env_flag(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def served_base_url() -> str:
+    """Where printed links (set-password) point: ``PORTAL_BASE_URL``, else the address the
+    portal is served on by ``make run`` — 127.0.0.1 on ``PORT`` (8000 when unset)."""
+    return (os.environ.get("PORTAL_BASE_URL")
+            or f"http://127.0.0.1:{os.environ.get('PORT') or '8000'}").rstrip("/")
+
+
 class Config:
     """Production defaults; every value can be overridden through the environment."""
 
     SECRET_KEY = os.environ.get("SECRET_KEY")  # None: create_app keeps one under instance/
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None: SQLite under instance/
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
-    PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+    PORTAL_BASE_URL = served_base_url()
 
     LANGUAGES = ("ru", "en")
     BABEL_DEFAULT_LOCALE = "ru"

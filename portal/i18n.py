@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from flask import current_app, has_request_context, request, session
+from flask_babel import force_locale, gettext
 from flask_login import current_user
 
 SESSION_LOCALE_KEY = "locale"
@@ -27,3 +28,31 @@ def select_locale() -> str:
     if best:
         return best
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def with_unit(label: str, unit: str) -> str:
+    """«Label, unit» for headers and axis titles — the label alone when it already names the
+    unit (or there is none), so that a unit is never said twice."""
+    if not unit or unit.casefold() in label.casefold():
+        return label
+    return gettext("%(label)s, %(unit)s", label=label, unit=unit)
+
+
+def end_sentence(text: str) -> str:
+    """``text`` as a finished sentence: a full stop added unless it already ends with one
+    (an abbreviation such as «г.» included), so that no sentence ends in «..»."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?", "…")) else text + "."
+
+
+def russian(message) -> str:
+    """A message in Russian whatever the reader's language: for the files that are always
+    Russian (the XLSX template's instruction sheet)."""
+    with force_locale("ru"):
+        return str(message)
+
+
+def sentence_case(text: str) -> str:
+    """A message shown on its own starts with a capital letter; the catalogue keeps some in
+    lower case because they are also joined after a prefix («Строка 3: …»)."""
+    return text[:1].upper() + text[1:]

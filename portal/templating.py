@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from flask import Flask, current_app
 from flask_babel import format_decimal, get_locale
 
+from portal.i18n import sentence_case
 from tenants.scoping import current_scope
 
 
@@ -20,8 +23,19 @@ def init_app(app: Flask) -> None:
         }
 
     app.jinja_env.filters["number"] = lambda value: "—" if value is None else format_decimal(value)
+    app.jinja_env.filters["number_text"] = _number_text
+    app.jinja_env.filters["sentence"] = sentence_case
     app.jinja_env.filters["org_type_label"] = _org_type_label
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+
+
+def _number_text(value: str) -> str:
+    """A number kept as text (the change history) written the reader's way; other text as is."""
+    try:
+        number = Decimal(value)
+    except (InvalidOperation, TypeError):
+        return value
+    return format_decimal(number) if number.is_finite() else value
 
 
 def _org_type_label(value: str) -> str:

@@ -91,3 +91,14 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def browser_log_in(page, base: str, login: str) -> None:
+    """Log a Playwright page in as a demo account through the login form."""
+    from portal.demo import DEMO_PASSWORD
+
+    page.goto(base + "/login")
+    page.get_by_label("Логин или электронная почта").fill(login)
+    page.get_by_label("Пароль").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Войти").click()
+    page.wait_for_url(base + "/")

@@ -58,7 +58,9 @@ def test_curator_fills_the_form_and_the_coordinator_accepts(live_server, browser
     page.get_by_role("link", name=re.compile("Кто отчитался")).first.click()
     row = page.locator('tr[data-org="9901011"]')
     assert row.locator("[data-status]").get_attribute("data-status") == "submitted"
-    row.get_by_role("button", name="Принять").click()
+    row.get_by_role("button", name="Принять", exact=True).click()  # asks first, in the page
+    assert row.locator("[data-status]").get_attribute("data-status") == "submitted"
+    row.get_by_role("button", name="Да, принять").click()
     page.wait_for_load_state()
     assert page.locator('tr[data-org="9901011"] [data-status]').get_attribute(
         "data-status") == "accepted"

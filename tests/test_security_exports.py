@@ -91,13 +91,19 @@ def planted(factory):
     college = factory.organization(municipality, name=PLANTED["college_name"],
                                    type=OrganizationType.COLLEGE,
                                    subordination=Subordination.REGIONAL)
+    # Two more colleges the municipal coordinator does not see: a group of unseen
+    # organizations large enough for the dashboards to show comparison values at all.
+    colleges = [college, *(factory.organization(municipality, name=f"Колледж {n}-EXPORTS",
+                                                type=OrganizationType.COLLEGE,
+                                                subordination=Subordination.REGIONAL)
+                           for n in (2, 3))]
     _plant_catalogue()
     q1 = period_operations.open_period(region, 2026, 1)
     q2 = period_operations.open_period(region, 2026, 2)
-    for n, org in enumerate([school, *others, college]):
+    for n, org in enumerate([school, *others, *colleges]):
         _put(org, q1, ReportState.ACCEPTED, staff_total=40 + n, mentees=10, mentors=4)
     report = _put(school, q2, ReportState.DRAFT, staff_total=50, mentors=PLANTED["raw_value"])
-    for n, org in enumerate([*others, college]):
+    for n, org in enumerate([*others, *colleges]):
         _put(org, q2, ReportState.ACCEPTED, staff_total=60 + n, mentees=12, mentors=5)
     roadmap = _plant_roadmap(school, report)
     documents.add_version(school, documents.Upload(

@@ -196,7 +196,7 @@ def _rename(school, name):
 
 def test_operations_refuse_texts_longer_than_their_columns(app, factory):
     school = factory.organization()
-    with app.test_request_context(headers={"Accept-Language": "ru"}):
+    with app.test_request_context(method="POST", headers={"Accept-Language": "ru"}):
         attempts = [
             lambda: accounts.create_user("long-name", "я" * 256),
             lambda: accounts.create_user("л" * 65),

@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.reports import period_operations
 from portal.reports.models import AuditEntry, Report, ReportState, ReportValue
 from portal.reports.periods import previous_quarter, quarter_of
-from tenants.models import Organization, OrganizationType, Region, Role
+from tenants.models import Organization, OrganizationType, Region, Role, Subordination
 
 STAFF = {OrganizationType.SCHOOL: (45, 90), OrganizationType.KINDERGARTEN: (14, 35),
          OrganizationType.COLLEGE: (60, 120), OrganizationType.ADDITIONAL: (15, 40)}
@@ -87,7 +87,7 @@ def load_reports(region: Region, today) -> None:
     for period in periods[:-1]:
         period.is_open = period.deadline >= today
     indicators = {i.code: i for i in db.session.scalars(sa.select(Indicator))}
-    curators = _curators_by_org()
+    curators = responsible_by_org(curators_only=True)
     orgs = list(db.session.scalars(sa.select(Organization).order_by(Organization.code)))
     for org_index, org in enumerate(orgs):
         rng = random.Random(org.code)
@@ -100,9 +100,24 @@ def load_reports(region: Region, today) -> None:
     db.session.flush()
 
 
-def _curators_by_org() -> dict[int, User]:
-    return {a.organization_id: user for user in db.session.scalars(sa.select(User))
-            for a in user.role_assignments if a.role is Role.CURATOR}
+def responsible_by_org(curators_only: bool = False) -> dict[int, User]:
+    """Who works on each organization's data in the demo: its curator where it has an account,
+    else (not ``curators_only``) the coordinator over it — municipal, or regional for the
+    regionally subordinate ones — who keeps its documents for it."""
+    by_role: dict[tuple[Role, int], User] = {}
+    for user in db.session.scalars(sa.select(User)):
+        for a in user.role_assignments:
+            scope_id = a.organization_id or a.municipality_id or a.region_id
+            by_role.setdefault((a.role, scope_id), user)
+    people = {}
+    for org in db.session.scalars(sa.select(Organization)):
+        coordinator = (by_role.get((Role.REGIONAL, org.municipality.region_id))
+                       if org.subordination is Subordination.REGIONAL
+                       else by_role.get((Role.MUNICIPAL, org.municipality_id)))
+        person = by_role.get((Role.CURATOR, org.id)) or (None if curators_only else coordinator)
+        if person is not None:
+            people[org.id] = person
+    return people
 
 
 def _make_report(org, period, state, values, indicators, curator, rng, today) -> None:

@@ -10,6 +10,8 @@ from datetime import date, datetime, time
 
 import sqlalchemy as sa
 
+from portal.auth.models import User
+from portal.demo.reports import responsible_by_org
 from portal.documents import storage
 from portal.documents.models import Document, DocumentKind, DocumentVersion
 from portal.extensions import db
@@ -80,12 +82,14 @@ def load_documents_and_roadmaps(region: Region, today: date) -> None:
         .where(Municipality.region_id == region.id, Organization.is_active)
         .order_by(Organization.code)))
     current = schoolyear.school_year_of(today)
+    people = responsible_by_org()
     profiles: dict[int, str] = {}
     roadmaps: dict[tuple[int, int], Roadmap] = {}
     for index, org in enumerate(orgs):
         profile = profiles[org.id] = ("exemplary" if org.code in EXEMPLARY
                                       else PROFILES[index % len(PROFILES)])
-        _documents(org, profile, current, random.Random(f"documents-{org.code}"))
+        _documents(org, profile, current, random.Random(f"documents-{org.code}"),
+                   people.get(org.id))
         years = {"missing": [], "stale": [current - 1]}.get(profile, [current - 1, current])
         for year in years:
             roadmaps[org.id, year] = operations.create_roadmap(org, year, None,
@@ -108,7 +112,8 @@ def _current_reports(region: Region, orgs: list[Organization]) -> None:
             ensure_report(org, period)
 
 
-def _documents(org: Organization, profile: str, current: int, rng: random.Random) -> None:
+def _documents(org: Organization, profile: str, current: int, rng: random.Random,
+               uploader: User | None) -> None:
     kinds = list(DocumentKind)
     if profile == "missing":
         kinds = []
@@ -118,21 +123,22 @@ def _documents(org: Organization, profile: str, current: int, rng: random.Random
         kinds = kinds[:-1]  # the annual report is written at the end of the school year
     for number, kind in enumerate(kinds, start=1):
         approved = date(current if profile != "stale" else current - 1, 9, 1 + number)
-        _document(org, kind, approved, number, rng)
+        _document(org, kind, approved, number, rng, uploader)
 
 
 def _document(org: Organization, kind: DocumentKind, approved: date, number: int,
-              rng: random.Random) -> None:
+              rng: random.Random, uploader: User | None) -> None:
     document = Document(organization_id=org.id, kind=kind, current_number=1)
     version = DocumentVersion(document=document, organization_id=org.id, number=1,
-                              uploaded_at=datetime.combine(approved, time(9, 15)))
+                              uploaded_at=datetime.combine(approved, time(9, 15)),
+                              uploaded_by_id=getattr(uploader, "id", None))
     if kind is DocumentKind.WEBSITE:
         version.url = SITE.format(code=org.code)
     else:
         version.order_number, version.order_date = f"{60 + number}-од", approved
         data = demo_pdf(f"{org.code}: {kind.value}, order {60 + number} of {approved:%d.%m.%Y}") \
             if rng.random() < 0.8 else _png(rng)
-        checked = storage.CheckedFile(data, f"{kind.value}.{storage.detect_type(data).extension}",
+        checked = storage.CheckedFile(data, f"{kind.short_label}.{storage.detect_type(data).extension}",
                                       storage.detect_type(data))
         version.storage_name = storage.store(checked, org.id)
         version.filename, version.content_type = checked.filename, checked.type.mimetype

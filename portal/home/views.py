@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import redirect, render_template, url_for
 from flask_login import current_user
 
 from portal.admin.queries import registry_totals
+from portal.auth.gate import public
 from portal.reports import queries as report_queries
 from tenants import queries
 from tenants.models import OrganizationType
@@ -41,3 +42,9 @@ def index():
         totals=registry_totals() if scope.is_admin else None,
         types=list(OrganizationType),
     )
+
+
+@public
+def favicon():
+    """Browsers ask for /favicon.ico on their own: send them to the icon the pages name."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)

@@ -28,7 +28,7 @@ def _folder() -> Path:
 
 def _expire_old(folder: Path) -> None:
     limit = time.time() - PREVIEW_MAX_AGE
-    for path in folder.glob("*.json"):
+    for path in [*folder.glob("*.json"), *folder.glob("*.saved")]:
         try:
             if path.stat().st_mtime < limit:
                 path.unlink()
@@ -66,9 +66,24 @@ def load(token: str, user_id: int, kind: str, owner_id: int, period: Period) -> 
     return payload
 
 
-def discard(token: str) -> None:
-    if _TOKEN.match(token or ""):
-        (_folder() / f"{token}.json").unlink(missing_ok=True)
+def discard(token: str, saved_by: int | None = None) -> None:
+    """Forget a preview; ``saved_by``: it was saved by this user, which a page opened again
+    later (the browser's back button) tells them instead of answering 404."""
+    if not _TOKEN.match(token or ""):
+        return
+    if saved_by is not None:
+        write_private(_folder() / f"{token}.saved", str(saved_by).encode())
+    (_folder() / f"{token}.json").unlink(missing_ok=True)
+
+
+def was_saved(token: str, user_id: int) -> bool:
+    """Whether ``user_id`` saved the upload ``token`` (kept as long as a preview would be)."""
+    if not _TOKEN.match(token or ""):
+        return False
+    try:
+        return (_folder() / f"{token}.saved").read_text() == str(user_id)
+    except OSError:
+        return False
 
 
 # -- working out the preview ---------------------------------------------------------------

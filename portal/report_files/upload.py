@@ -45,7 +45,7 @@ from portal.report_files.parse import (  # noqa: F401
     parse_bulk_file,
     parse_report_file,
 )
-from portal.report_files.store import discard, load, store  # noqa: F401 - the API
+from portal.report_files.store import discard, load, store, was_saved  # noqa: F401 - the API
 from portal.reports import operations, queries
 from portal.reports.models import Period, Report, ReportState, ReportValue
 from portal.reports.validation import Problem, check

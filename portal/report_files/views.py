@@ -130,8 +130,18 @@ def preview(organization: Organization, period: Period, token: str):
     """What the uploaded file would change, every problem by row and column."""
     result = _report_preview(organization, period, token)
     if result is None:
-        abort(404)
+        return _gone(token, report_url(organization, period), _("Go to the report"),
+                     url_for(".upload", org_id=organization.id, period_id=period.id))
     return _render_preview(organization, period, token, result)
+
+
+def _gone(token: str, back_url: str, back_label: str, upload_url: str):
+    """A preview no longer kept explains itself: saved already (the browser's back button,
+    200) or expired, someone else's or mistyped (404, as before, with a way on)."""
+    saved = upload.was_saved(token, current_user.id)
+    return render_template("report_files/upload_gone.html", back_url=back_url,
+                           back_label=back_label, upload_url=upload_url,
+                           saved=saved), 200 if saved else 404
 
 
 def _render_preview(organization, period, token, result, error=None, status=200):
@@ -154,11 +164,15 @@ def confirm(organization: Organization, period: Period, token: str):
                  lambda error, status: _render_preview(organization, period, token, result,
                                                        error, status),
                  lambda _reports, n: (_("The file has been saved: %(n)d values changed.", n=n),
-                                      report_url(organization, period)))
+                                      report_url(organization, period)),
+                 report_url(organization, period))
 
 
-def _save(result, period, token, upload_url, render, saved):
+def _save(result, period, token, upload_url, render, saved, done_url):
     """Confirm a preview: the page it leads to, or the preview again saying why not."""
+    if result is None and upload.was_saved(token, current_user.id):
+        flash(_("This file has already been saved."), "info")  # a second click
+        return redirect(done_url)
     if result is None:
         flash(_("This upload has expired or has already been saved. Upload the file again."),
               "warning")
@@ -168,7 +182,7 @@ def _save(result, period, token, upload_url, render, saved):
     except operations.ReportError as problem:
         return render(str(problem), 409 if isinstance(problem, operations.ConflictError)
                       else 422)
-    upload.discard(token)
+    upload.discard(token, saved_by=current_user.id)
     message, target = saved(reports, written)
     flash(message, "success")
     return redirect(target)
@@ -267,7 +281,9 @@ def _render_bulk(municipality, period, token, result, error=None, status=200):
 def bulk_preview(municipality: Municipality, period: Period, token: str):
     result = _bulk_preview(municipality, period, token)
     if result is None:
-        abort(404)
+        return _gone(token, status_url(municipality, period), _("Go to the status page"),
+                     url_for(".bulk_upload", municipality_id=municipality.id,
+                             period_id=period.id))
     return _render_bulk(municipality, period, token, result)
 
 
@@ -279,7 +295,8 @@ def bulk_confirm(municipality: Municipality, period: Period, token: str):
                                                     status),
                  lambda reports, n: (_("The file has been saved: %(values)d values changed in "
                                        "%(reports)d reports.", values=n, reports=reports),
-                                     status_url(municipality, period)))
+                                     status_url(municipality, period)),
+                 status_url(municipality, period))
 
 
 def municipal_export(municipality: Municipality, period: Period):

@@ -18,6 +18,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from portal import sheets
 from portal.catalogue.models import Indicator, Unit
 from portal.catalogue.standard import SECTIONS
+from portal.i18n import end_sentence, russian
 from portal.report_files.file_format import (
     BULK_SHEET,
     EXPORT_SHEET,
@@ -32,6 +33,7 @@ from portal.report_files.file_format import (
     REPORT_SHEET,
     STATE_HEADER,
 )
+from portal.reports.forms import UPLOAD_FROM_FILE
 from portal.reports.models import Period
 from tenants.models import Municipality, Organization, OrganizationType
 
@@ -217,7 +219,8 @@ def _report_rows(sheet: Any, organization: Organization, indicators: list[Indica
 def _report_instructions(organization: Organization, period: Period) -> list[str]:
     return [
         "Как заполнить отчёт",
-        f"Организация: {organization.code} — {organization.name}. Период: {period_text(period)}.",
+        f"Организация: {organization.code} — {organization.name}. "
+        + end_sentence(f"Период: {period_text(period)}"),
         "1. Заполните столбец «Значение» на листе «Отчёт» (жёлтые ячейки). Столбец «Значение за "
         "прошлый квартал» — для сравнения, его можно не трогать.",
         "2. Количество — целое число не меньше 0; доля — процент от 0 до 100; удовлетворённость "
@@ -226,7 +229,8 @@ def _report_instructions(organization: Organization, period: Period) -> list[str
         "столбцы и скрытый столбец с кодами показателей.",
         "4. Пустая ячейка «Значение» означает, что значения нет (если оно было сохранено, "
         "оно будет удалено — это будет видно на странице проверки).",
-        "5. Загрузите файл на портале: «Загрузить файл» на странице отчёта. Портал покажет все "
+        f"5. Загрузите файл на портале: «{russian(UPLOAD_FROM_FILE)}» на странице отчёта. "
+        "Портал покажет все "
         "изменения и ошибки по строкам; данные сохранятся только после подтверждения и только "
         "целиком.",
         "6. Файл предназначен только для этой организации и этого периода: файл другой "
@@ -308,7 +312,8 @@ def _bulk_validations(sheet: Any, indicators: list[Indicator], header_row: int,
 def _bulk_instructions(municipality: Municipality, period: Period) -> list[str]:
     return [
         "Как заполнить сводный файл муниципалитета",
-        f"Муниципалитет: {municipality.code} — {municipality.name}. Период: {period_text(period)}.",
+        f"Муниципалитет: {municipality.code} — {municipality.name}. "
+        + end_sentence(f"Период: {period_text(period)}"),
         "1. Одна строка — одна организация (столбец «Код организации»), один столбец — один "
         "показатель (код показателя в строке заголовка, его название — над ним).",
         "2. Серые ячейки — показатели, которые организация этого типа не сдаёт: оставьте их "

@@ -16,6 +16,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.reports.notes import REVIEW_COMMENT_MAX
 
+# The report page's link to the upload; the template's instruction sheet names it the same way.
+UPLOAD_FROM_FILE = _l("Upload from a file")
+
 
 class CommentForm(FlaskForm):
     """Return or reopen a report: the comment is required."""

@@ -11,7 +11,7 @@ from portal.catalogue import queries as catalogue_queries
 from portal.catalogue.models import UNIT_LABELS, section_label
 from portal.database import once_more_as_writer, writes_last
 from portal.reports import head_confirmation, notes, operations, queries
-from portal.reports.forms import CommentForm
+from portal.reports.forms import UPLOAD_FROM_FILE, CommentForm
 from portal.reports.models import Period, Report, ReportState
 from portal.reports.validation import Outcome
 from portal.reports.values import parse_number
@@ -135,7 +135,7 @@ def _file_links(organization: Organization, period: Period, editable: bool) -> l
              {"url": url_for("report_files.export", **ids), "label": _("Export to XLSX")}]
     if editable:
         links.insert(0, {"url": url_for("report_files.upload", **ids),
-                         "label": _("Upload from a file")})
+                         "label": str(UPLOAD_FROM_FILE)})
     return links
 
 
@@ -191,5 +191,8 @@ def reopen(report: Report):
 
 def history(report: Report):
     """Every value and state change of the report (the organization and its external contour)."""
-    return render_template("reports/history.html", report=report,
-                           entries=queries.history(report))
+    org_type = report.organization.type
+    return render_template(
+        "reports/history.html", report=report, entries=queries.history(report),
+        names={i.code: i.label(org_type) for i in catalogue_queries.all_indicators()},
+        states={state.value: state.label for state in ReportState})
