@@ -73,6 +73,7 @@ from tenants.opt_out import (  # noqa: F401
 from tenants.personal import personal_data_model, personal_data_models  # noqa: F401
 from tenants.urls import (  # noqa: F401 - feature models declare their URL ids through here
     PARENTS,
+    URL_ACTIONS,
     URL_ARGUMENTS,
     belongs_to,
     check_together,

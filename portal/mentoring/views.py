@@ -92,7 +92,9 @@ def _participant_data(form: forms.ParticipantForm) -> ParticipantData:
 
 
 def participant_new(organization: Organization):
-    """Add a person to the register (the curator)."""
+    """Add a person to the register (the curator; an administrator may edit the organization
+    but never its personal data)."""
+    require(Action.PERSONAL_DATA, organization)
     require(Action.EDIT, organization)
     form = forms.ParticipantForm()
     if form.validate_on_submit():
