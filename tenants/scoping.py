@@ -38,8 +38,9 @@ statements on tables: :data:`~tenants.opt_out.CORE_MODULES`): ``dashboards.aggre
 dashboards' GROUP BY statements, built on ``Scope.organizations(VIEW)`` of the caller's scope
 (reference values: sums only); ``mentoring.counts``, the register's counts by category,
 form, type and status of one organization already loaded through the scope (numbers only:
-the register is personal data, :mod:`tenants.personal`). ``tests/scope_spy.py`` fails on any SELECT of a tenant table
-during a request that carries neither the criteria, nor an opt-out, nor a Core tag.
+the register is personal data, :mod:`tenants.personal`). ``tests/scope_spy.py`` fails on
+any SELECT of a tenant table during a request that carries neither the criteria, nor an
+opt-out, nor a Core tag.
 """
 
 from __future__ import annotations

@@ -127,8 +127,8 @@ LABELS: dict[type, dict] = {
                 Initiator.ORGANIZATION: _l("the organization")},
     Side: {Side.MENTOR: _l("mentor"), Side.MENTEE: _l("mentee")},
     AccessKind: {AccessKind.REGISTER: _l("register of participants"),
-                 AccessKind.PARTICIPANT: _l("participant"), AccessKind.PAIRS: _l("pairs and groups"),
-                 AccessKind.PAIR: _l("pair or group")},
+                 AccessKind.PARTICIPANT: _l("participant"),
+                 AccessKind.PAIRS: _l("pairs and groups"), AccessKind.PAIR: _l("pair or group")},
 }
 
 
