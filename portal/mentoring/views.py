@@ -91,20 +91,30 @@ def _participant_data(form: forms.ParticipantForm) -> ParticipantData:
         consent_on=form.consent_on.data)
 
 
+def _saved(form: forms.ParticipantForm, organization: Organization, message: str, save):
+    """Validate and ``save`` the participant form: the redirect to the register, or None
+    (the errors are on the form)."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        save(_participant_data(form))
+    except MentoringError as problem:
+        form.full_name.errors.append(str(problem))
+        return None
+    flash(message, "success")
+    return redirect(url_for("mentoring.participants", org_id=organization.id))
+
+
 def participant_new(organization: Organization):
     """Add a person to the register (the curator; an administrator may edit the organization
     but never its personal data)."""
     require(Action.PERSONAL_DATA, organization)
     require(Action.EDIT, organization)
     form = forms.ParticipantForm()
-    if form.validate_on_submit():
-        try:
-            operations.create_participant(organization, _participant_data(form))
-        except MentoringError as problem:
-            form.full_name.errors.append(str(problem))
-        else:
-            flash(_("The person has been added to the register."), "success")
-            return redirect(url_for("mentoring.participants", org_id=organization.id))
+    saved = _saved(form, organization, _("The person has been added to the register."),
+                   lambda data: operations.create_participant(organization, data))
+    if saved:
+        return saved
     return render_template("mentoring/participant_form.html", organization=organization,
                            form=form, participant=None), 422 if form.errors else 200
 
@@ -117,14 +127,10 @@ def participant_edit(participant: Participant):
     form = forms.ParticipantForm(obj=participant)
     if request.method == "POST":
         require(Action.EDIT, organization)
-        if form.validate_on_submit():
-            try:
-                operations.update_participant(participant, _participant_data(form))
-            except MentoringError as problem:
-                form.full_name.errors.append(str(problem))
-            else:
-                flash(_("The data has been saved."), "success")
-                return redirect(url_for("mentoring.participants", org_id=organization.id))
+        saved = _saved(form, organization, _("The data has been saved."),
+                       lambda data: operations.update_participant(participant, data))
+        if saved:
+            return saved
     elif participant.anonymized_at is not None:
         form.full_name.data = participant.display_name
     return render_template(
