@@ -36,11 +36,10 @@ Statements outside the hook are tagged with :func:`core_statement` and listed wi
 reason each is safe in :data:`tenants.opt_out.CORE_STATEMENTS` (the modules that build
 statements on tables: :data:`~tenants.opt_out.CORE_MODULES`): ``dashboards.aggregate``, the
 dashboards' GROUP BY statements, built on ``Scope.organizations(VIEW)`` of the caller's scope
-(reference values: sums only); ``mentoring.counts``, the register's counts by category,
-form, type and status of one organization already loaded through the scope (numbers only:
-the register is personal data, :mod:`tenants.personal`). ``tests/scope_spy.py`` fails on
-any SELECT of a tenant table during a request that carries neither the criteria, nor an
-opt-out, nor a Core tag.
+(reference values: sums only); ``mentoring.counts``, counts of one organization's register
+(personal data, :mod:`tenants.personal`). ``tests/scope_spy.py`` fails on any SELECT of a
+tenant table during a request that carries neither the criteria, nor an opt-out, nor a Core
+tag.
 """
 
 from __future__ import annotations
@@ -99,9 +98,7 @@ class Action(StrEnum):
     CONFIRM = "confirm"  # confirm what the curator submitted: the head
     REVIEW = "review"  # accept or return reports: the responsible level of the external contour
     MANAGE = "manage"  # accounts and the registry: the administrator
-    # Person-level data of the mentoring register (152-FZ): the organization's own curator
-    # and head only, never the external contour (administrators included).
-    PERSONAL_DATA = "personal_data"
+    PERSONAL_DATA = "personal_data"  # the register's people: own curator and head only
 
 
 def _ids_in(column: sa.ColumnElement, ids: frozenset[int]) -> Predicate:
@@ -167,8 +164,7 @@ class Scope:
         ]
         return "|".join(parts)
 
-    def _denies_personal(self, action: Action) -> bool:
-        """Administrators never get person-level data; only :meth:`system` admits it."""
+    def _denies_personal(self, action: Action) -> bool:  # admins never; Scope.system does
         return action is Action.PERSONAL_DATA and not self.is_system
 
     # -- predicates ----------------------------------------------------------------------

@@ -218,3 +218,19 @@ def test_a_plain_query_of_the_register_reads_no_row_outside_the_organization(
     seen = client.get(f"/organizations/{school.id}").get_json()
     expected = ["Запрос Без Области"] if role == "curator" else []
     assert seen == {"names": expected, "count": len(expected)}
+
+
+def test_the_demo_register_matches_the_counts_of_the_report_it_is_built_from(school):
+    from portal.demo.mentoring import _register
+
+    values = {"mentors": 3, "mentees": 5, "mentees_young": 2, "mentees_new_in_team": 1,
+              "pairs_groups": 4, "pairs_by_form.teacher_teacher": 3,
+              "pairs_by_form.head_teacher": 1, "pairs_by_type.traditional": 3,
+              "pairs_by_type.group": 1}
+    _register(school, values, date(2025, 9, 15))
+    counts = register_counts(school)
+    assert (counts.mentors, counts.mentees, counts.pairs) == (3, 5, 4)
+    assert counts.by_category == {MenteeCategory.YOUNG: 2, MenteeCategory.NEW_IN_TEAM: 1}
+    assert counts.by_form == {MentoringForm.TEACHER_TEACHER: 3, MentoringForm.HEAD_TEACHER: 1}
+    assert counts.by_type == {MentoringType.TRADITIONAL: 3, MentoringType.GROUP: 1}
+    assert counts.by_status == {PairStatus.ACTIVE: 4}
