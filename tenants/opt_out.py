@@ -33,6 +33,10 @@ CORE_STATEMENTS: dict[str, str] = {
         "organization_filter(), i.e. Scope.organizations(VIEW) of the caller's scope; the "
         "reference values (institution and municipal views) pass Scope.system(reason) and "
         "come back as sums only, without names, small groups hidden."),
+    "mentoring.counts": (
+        "portal/mentoring/counts.py _grouped: GROUP BY counts of the register of one "
+        "organization the request loaded through the scope (VIEW); (key, count) tuples only, "
+        "no column of a person, for the external contour that reads no personal-data row."),
 }
 # Modules that may build statements on tables or run them on the connection: their
 # SELECTs are the CORE_STATEMENTS above; the rest are writes of rows the request already
@@ -46,6 +50,7 @@ CORE_MODULES: dict[str, str] = {
     "portal/demo/synthetic.py": "the synthetic demo region (CLI, system_task)",
     "portal/reports/models.py": "the ReportValue rule's own subquery on reports",
     "portal/database.py": "SQLite's BEGIN (no table at all)",
+    "portal/mentoring/counts.py": "mentoring.counts (above)",
     "portal/transactions.py": "SQLite's COMMIT and BEGIN IMMEDIATE taking the write lock late "
                               "(no table at all)",
 }

@@ -17,7 +17,8 @@ scope still sees only the scope. ``readable`` is the VIEW predicate, except that
 and head also read the municipality and region their organization lies in (its card shows
 them; their pages stay 404). The criteria are built once per scope; the models a statement
 reads once per statement shape. Refreshes of objects the session already holds get no
-criteria; the administrator gets none at all.
+criteria; the administrator gets none but those of the personal-data models (which deny
+them every row: :meth:`tenants.scoping.Scope.readable`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from tenants.scoping import (
     Scope,
     ScopingError,
     current_scope,
+    personal_data_models,
     system_reason,
     tenant_models,
 )
@@ -54,10 +56,11 @@ def criteria(scope: Scope) -> dict[type, Any]:
     They propagate to loaders (joined eager loads need that); a lazy load of an object
     loaded outside the hook (a system session) gets them from the hook itself.
     """
-    if scope.is_admin:
+    if scope.is_system:
         return {}
+    models = personal_data_models() if scope.is_admin else tenant_models()
     return {model: with_loader_criteria(model, scope.readable(model), include_aliases=True)
-            for model in tenant_models()}
+            for model in models}
 
 
 _models_by_shape: dict[Any, tuple[type, ...]] = {}
@@ -130,12 +133,12 @@ def limit_to_scope(state: ORMExecuteState) -> None:
         return
     scope = current_scope()
     by_model = criteria(scope)
-    if not by_model:  # the administrator: everything
+    if not by_model:  # the administrator before any personal-data model exists: everything
         state.update_execution_options(**{SCOPED_OPTION: scope.cache_key()})
         return
     models = models_read_by(state.statement)
     present = {id(option) for option in state.statement._with_options}  # propagated ones
-    missing = [by_model[m] for m in models if id(by_model[m]) not in present]
+    missing = [by_model[m] for m in models if m in by_model and id(by_model[m]) not in present]
     if missing:
         state.statement = state.statement.options(*missing)
     state.update_execution_options(**{SCOPED_OPTION: scope.cache_key(),

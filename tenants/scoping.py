@@ -36,8 +36,10 @@ Statements outside the hook are tagged with :func:`core_statement` and listed wi
 reason each is safe in :data:`tenants.opt_out.CORE_STATEMENTS` (the modules that build
 statements on tables: :data:`~tenants.opt_out.CORE_MODULES`): ``dashboards.aggregate``, the
 dashboards' GROUP BY statements, built on ``Scope.organizations(VIEW)`` of the caller's scope
-(reference values: sums only). ``tests/scope_spy.py`` fails on any SELECT of a tenant table
-during a request that carries neither the criteria, nor an opt-out, nor a Core tag.
+(reference values: sums only); ``mentoring.counts``, counts of one organization's register
+(personal data, :mod:`tenants.personal`). ``tests/scope_spy.py`` fails on any SELECT of a
+tenant table during a request that carries neither the criteria, nor an opt-out, nor a Core
+tag.
 """
 
 from __future__ import annotations
@@ -68,8 +70,10 @@ from tenants.opt_out import (  # noqa: F401
     system_task,
     unscoped,
 )
+from tenants.personal import personal_data_model, personal_data_models  # noqa: F401
 from tenants.urls import (  # noqa: F401 - feature models declare their URL ids through here
     PARENTS,
+    URL_ACTIONS,
     URL_ARGUMENTS,
     belongs_to,
     check_together,
@@ -94,6 +98,7 @@ class Action(StrEnum):
     CONFIRM = "confirm"  # confirm what the curator submitted: the head
     REVIEW = "review"  # accept or return reports: the responsible level of the external contour
     MANAGE = "manage"  # accounts and the registry: the administrator
+    PERSONAL_DATA = "personal_data"  # the register's people: own curator and head only
 
 
 def _ids_in(column: sa.ColumnElement, ids: frozenset[int]) -> Predicate:
@@ -110,6 +115,7 @@ class Scope:
     municipality_ids: frozenset[int] = field(default_factory=frozenset)
     curator_org_ids: frozenset[int] = field(default_factory=frozenset)
     head_org_ids: frozenset[int] = field(default_factory=frozenset)
+    is_system: bool = False  # Scope.system: admits even personal data (CLI, demo loader)
 
     @classmethod
     def for_user(cls, user: Any) -> Scope:
@@ -135,7 +141,7 @@ class Scope:
     def system(cls, reason: str) -> Scope:
         """A scope that admits everything, for explicit predicates; ``reason`` is mandatory."""
         checked_reason(reason)
-        return cls(is_admin=True)
+        return cls(is_admin=True, is_system=True)
 
     @property
     def is_external(self) -> bool:
@@ -151,8 +157,11 @@ class Scope:
         """A stable string that changes whenever the visible data could change."""
         sets = zip("RMCH", (self.region_ids, self.municipality_ids, self.curator_org_ids,
                             self.head_org_ids))
-        return "|".join(["A" if self.is_admin else "",
-                         *(tag + ",".join(map(str, sorted(ids))) for tag, ids in sets)])
+        admin = ("S" if self.is_system else "A") if self.is_admin else ""
+        return "|".join([admin, *(tag + ",".join(map(str, sorted(ids))) for tag, ids in sets)])
+
+    def _denies_personal(self, action: Action) -> bool:  # admins never; Scope.system does
+        return action is Action.PERSONAL_DATA and not self.is_system
 
     # -- predicates ----------------------------------------------------------------------
     # ``on`` is the mapped class (the predicate filters that entity, adapted to its aliases)
@@ -161,7 +170,7 @@ class Scope:
     def organizations(self, action: Action = Action.VIEW, on: Any = Organization) -> Predicate:
         """Predicate on :class:`Organization` rows the user may act on."""
         if self.is_admin:
-            return sa.true()
+            return sa.false() if self._denies_personal(action) else sa.true()
         orgs = _columns(on)
         clauses: list[Predicate] = []
         in_region = orgs.municipality_id.in_(
@@ -182,6 +191,8 @@ class Scope:
             clauses.append(_ids_in(orgs.id, self.curator_org_ids))
         elif action is Action.CONFIRM and self.head_org_ids:
             clauses.append(_ids_in(orgs.id, self.head_org_ids))
+        elif action is Action.PERSONAL_DATA and self.own_org_ids:
+            clauses.append(_ids_in(orgs.id, self.own_org_ids))
         elif action is Action.REVIEW:
             # Municipal coordinators review municipally subordinate organizations; the
             # regional centre reviews the ones the region founded, wherever they lie.
@@ -246,7 +257,7 @@ class Scope:
         if org_column is None:
             raise TypeError(f"{model.__name__} has no scoping rule; register one")
         if self.is_admin:
-            return sa.true()
+            return sa.false() if self._denies_personal(action) else sa.true()
         if action is Action.VIEW and not (self.region_ids or self.municipality_ids):
             return _ids_in(org_column, self.own_org_ids)  # no subquery needed
         return org_column.in_(sa.select(_ORGANIZATIONS.c.id).where(
@@ -257,8 +268,12 @@ class Scope:
 
         The curator and head read the municipality and region their organization lies in
         (names on its card, the region's settings in the workflow) without being allowed
-        their pages; everything else is exactly :meth:`predicate` for VIEW.
+        their pages; a model declared :func:`personal_data_model` is read only with
+        PERSONAL_DATA (the organization's curator and head: nobody else, whatever the query);
+        everything else is exactly :meth:`predicate` for VIEW.
         """
+        if model in personal_data_models() and not self.is_system:
+            return self.predicate(model, Action.PERSONAL_DATA)
         if self.is_admin:
             return sa.true()
         if model is Region:

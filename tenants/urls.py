@@ -20,6 +20,9 @@ from tenants.models import Municipality, Organization, Region
 
 # URL argument name → (view keyword, model).
 URL_ARGUMENTS: dict[str, tuple[str, type]] = {}
+# URL argument name → the action its object is loaded with, when not VIEW (a string: the
+# Action enum lives in tenants.scoping, which imports this module).
+URL_ACTIONS: dict[str, str] = {}
 # Model → the names of its relationships that lead one level up the tenant hierarchy.
 PARENTS: dict[type, tuple[str, ...]] = {}
 
@@ -32,13 +35,18 @@ def belongs_to(model: type, *relationships: str) -> None:
     PARENTS[model] = tuple(relationships)
 
 
-def url_argument(name: str, keyword: str, model: type, parents: tuple[str, ...] = ()) -> None:
+def url_argument(name: str, keyword: str, model: type, parents: tuple[str, ...] = (),
+                 action: str = "view") -> None:
     """Declare that URL argument ``name`` is an id of ``model`` passed to views as ``keyword``.
 
     ``parents`` names the relationships of ``model`` that lead one level up; objects of one
-    URL must agree on every level they share (see :func:`check_together`).
+    URL must agree on every level they share (see :func:`check_together`). ``action``: the
+    :class:`~tenants.scoping.Action` the id is loaded with (``personal_data``: only the
+    organization's curator and head get the object, everyone else 404).
     """
     URL_ARGUMENTS[name] = (keyword, model)
+    if action != "view":
+        URL_ACTIONS[name] = action
     if parents:
         belongs_to(model, *parents)
 
@@ -94,7 +102,7 @@ def _id_limit(model: type) -> int:
 
 def resolve_url_ids(endpoint: str | None, values: dict[str, Any] | None) -> None:
     """Load every declared id of the URL through the scope, then check they belong together."""
-    from tenants.scoping import get_or_404  # the scope imports this module
+    from tenants.scoping import Action, get_or_404  # the scope imports this module
 
     if not values:
         return
@@ -107,7 +115,8 @@ def resolve_url_ids(endpoint: str | None, values: dict[str, Any] | None) -> None
     resolved = []
     for name in names:
         keyword, model = URL_ARGUMENTS[name]
-        values[keyword] = get_or_404(model, values.pop(name))
+        values[keyword] = get_or_404(model, values.pop(name),
+                                     Action(URL_ACTIONS.get(name, Action.VIEW)))
         resolved.append(values[keyword])
     check_together(resolved)
 

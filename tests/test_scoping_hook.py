@@ -326,7 +326,8 @@ def test_tenant_models_are_derived_from_the_registry():
     names = {m.__name__ for m in tenant_models()}
     assert names == {"Region", "Municipality", "Organization", "Period", "Report", "ReportValue",
                      "AuditEntry", "Document", "DocumentVersion", "Roadmap", "RoadmapEvent",
-                     "EventExecution"}
+                     "EventExecution", "Participant", "MentoringPair", "PairMember",
+                     "PersonalDataAccess"}
 
 
 def test_a_model_neither_owned_nor_shared_is_an_error():

@@ -23,6 +23,8 @@ from portal.documents import forms as document_forms
 from portal.documents import operations as documents
 from portal.documents.models import DocumentKind, DocumentVersion
 from portal.extensions import db
+from portal.mentoring import forms as mentoring_forms
+from portal.mentoring.models import MentoringPair, Participant
 from portal.refusals import Refusal
 from portal.reports import forms as report_forms
 from portal.reports import notes, operations
@@ -137,6 +139,11 @@ COLUMNS = {
     (roadmap_forms.EventForm, "title"): RoadmapEvent.title,
     (roadmap_forms.EventForm, "note"): RoadmapEvent.deadline_note,
     (roadmap_forms.EventForm, "responsible"): RoadmapEvent.responsible,
+    (mentoring_forms.ParticipantForm, "full_name"): Participant.full_name,
+    (mentoring_forms.ParticipantForm, "position"): Participant.position,
+    (mentoring_forms.ParticipantForm, "education"): Participant.education,
+    (mentoring_forms.PairForm, "order_number"): MentoringPair.order_number,
+    (mentoring_forms.PairForm, "end_reason"): MentoringPair.end_reason,
 }
 
 

@@ -34,7 +34,7 @@ from portal.reports.period_operations import open_period
 from portal.roadmaps import operations as roadmaps
 from tenants import scoping
 from tenants.models import Role
-from tests import document_files
+from tests import document_files, isolation_mentoring
 
 PDF = document_files.pdf("url parents")
 
@@ -109,6 +109,10 @@ def _organization_objects(world: World, org, org_place, periods) -> None:
             kind=kind, order_number="N1", stream=io.BytesIO(PDF), filename="order.pdf"), None)
         document_place = world.put("document_id", version.document, org_place)
         world.put("version_id", version, document_place)
+    pair = isolation_mentoring.BUILDERS["pair_id"](None, org)  # a mentor, a mentee, a pair
+    world.put("pair_id", pair, org_place)
+    for member in pair.members:
+        world.put("participant_id", member.participant, org_place)
 
 
 def _build_tenants(world: World, factory) -> None:

@@ -2,7 +2,8 @@
 
 This module holds the demo region: three municipalities, about 25 organizations and one
 account per role; :mod:`portal.demo.reports` fills its quarterly reports,
-:mod:`portal.demo.roadmaps` its documents and roadmaps, and :mod:`portal.demo.synthetic`
+:mod:`portal.demo.roadmaps` its documents and roadmaps, :mod:`portal.demo.mentoring` the
+registers of mentors and mentees, and :mod:`portal.demo.synthetic`
 builds a region at scale for benchmarks (``flask demo --scale N``).
 """
 
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from portal import clock
 from portal.auth import operations as accounts
 from portal.auth.models import User
+from portal.demo.mentoring import load_register
 from portal.demo.reports import load_reports
 from portal.demo.roadmaps import load_documents_and_roadmaps
 from portal.extensions import db
@@ -105,3 +107,4 @@ def load_demo() -> None:
     today = clock.today(region)
     load_reports(region, today)
     load_documents_and_roadmaps(region, today)
+    load_register(region, today)

@@ -1,0 +1,1 @@
+"""The internal contour: the register of mentors and mentees, pairs and groups."""
