@@ -14,6 +14,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.database import begin_writing
 from portal.mentoring import counts, forms, operations, queries
 from portal.mentoring.models import (
     AccessKind,
@@ -51,6 +52,7 @@ def personal_data(kind: AccessKind):
             organization = require(Action.PERSONAL_DATA, _organization_of(obj))
             if request.method == "GET":
                 subject = None if isinstance(obj, Organization) else obj.id
+                begin_writing()  # a page of person-level data writes its access log entry
                 operations.record_access(organization, current_user.id, kind, subject)
             return view(**kwargs)
 
