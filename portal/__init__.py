@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from portal import blas  # noqa: F401  (before anything imports numpy)
 from portal.config import Config
 from portal.database import (
     configure_postgresql,

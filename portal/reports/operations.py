@@ -270,7 +270,7 @@ class _Rows:
 
     def write(self) -> None:
         values = ReportValue.__table__
-        inserted = loaded.insert_values(self.inserts) if self.inserts else {}
+        inserted = loaded.insert_values(self.inserts, [r for r, _v, _c in self.touched])
         if self.updates:
             db.session.execute(
                 values.update().where(values.c.id == sa.bindparam("value_id"))
