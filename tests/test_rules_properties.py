@@ -163,6 +163,10 @@ def test_a_share_of_columns_reads_nulls_decimals_and_nullable_integers():
     assert found[0] == 50.0 and np.isnan(found[1:]).all()
     decimals = rules.share([Decimal(1), Decimal(3)], [Decimal(4), Decimal(3)])
     assert decimals.dtype == float and list(decimals) == [25.0, 100.0]
+    # An object column mixing Decimal and pandas' NA (an outer join of PostgreSQL sums).
+    mixed = rules.share(pd.Series([Decimal(1), pd.NA, Decimal(3)], dtype=object),
+                        pd.Series([Decimal(4), Decimal(4), pd.NA], dtype=object))
+    assert mixed.dtype == float and mixed[0] == 25.0 and np.isnan(mixed[1:]).all()
 
 
 # -- roadmap events -------------------------------------------------------------------------------

@@ -76,8 +76,9 @@ def test_every_step_from_every_state(school, step, state, head):
     if step == "submit" and head and target is not None:
         target = S.AWAITING_HEAD
     if target is None:
-        with pytest.raises(ops.ReportError):
+        with pytest.raises(ops.ReportError) as refused:
             _do(step, report, school["user"])
+        assert _told_in_russian(refused.value)
         db.session.refresh(report)
         assert (report.state, report.review_comment, report.first_submitted_at) == before
         assert _audits(report) == []
@@ -90,6 +91,28 @@ def test_every_step_from_every_state(school, step, state, head):
     assert (entry.old, entry.new, entry.user_id, entry.source) == (
         state.value, target.value, school["user"].id, "workflow")
     _check_stamps(step, report, result, target, state, school["user"])
+
+
+def _told_in_russian(refusal):
+    """The user reads why, in the portal's language (not an untranslated message id)."""
+    text = str(refusal)
+    return any("а" <= ch <= "я" for ch in text.lower()) and "None" not in text
+
+
+@pytest.mark.parametrize("step", list(STEPS))
+def test_a_step_taken_by_the_system_records_no_user(school, step):
+    """Imports and CLI commands act without a signed-in user."""
+    state = next(iter(STEPS[step]))
+    report = _report_in(school, state)
+    _do(step, report, None)
+    db.session.refresh(report)
+    [entry] = _audits(report)
+    assert entry.user_id is None and report.updated_by_id is None
+    stamped = {"submit": "submitted", "confirm": "confirmed", "accept": "reviewed",
+               "return": "reviewed"}.get(step)
+    if stamped:
+        assert getattr(report, f"{stamped}_at") is not None
+        assert getattr(report, f"{stamped}_by_id") is None
 
 
 def _check_stamps(step, report, result, target, state, user):
@@ -118,12 +141,13 @@ def _check_stamps(step, report, result, target, state, user):
 @pytest.mark.parametrize("text", ["", "   ", None])
 def test_returning_and_reopening_need_a_reason(school, step, state, text):
     report = _report_in(school, state)
-    with pytest.raises(ops.ReportError):
+    with pytest.raises(ops.ReportError) as refused:
         if step == "return":
             ops.return_report(report, school["user"], text)
         else:
             ops.reopen(report, school["user"], text)
     assert report.state is state and _audits(report) == []
+    assert _told_in_russian(refused.value)
 
 
 @pytest.mark.parametrize("state", [S.SUBMITTED, S.AWAITING_HEAD, S.ACCEPTED])
@@ -140,7 +164,7 @@ def test_a_report_with_errors_cannot_be_submitted_but_keeps_its_values(school):
     assert outcome.errors
     with pytest.raises(ops.SubmissionBlocked) as refused:
         ops.submit(report, school["user"])
-    assert refused.value.outcome.errors
+    assert refused.value.outcome.errors and _told_in_russian(refused.value)
     db.session.refresh(report)
     assert report.state is S.DRAFT and report.first_submitted_at is None
     assert ops.submission_checks(report).errors
