@@ -218,3 +218,58 @@ def test_the_current_scope_outside_a_request_and_for_anonymous_users(app, databa
     with app.test_request_context("/"):
         assert scoping.current_scope() == Scope()
         assert scoping.current_scope() is scoping.current_scope()  # once per request
+
+
+# -- classifying models --------------------------------------------------------------------------
+
+class _Table:
+    def __init__(self, *columns):
+        self.c = set(columns)
+
+
+class _Mapper:
+    def __init__(self, cls, *columns):
+        self.class_, self.local_table = cls, _Table(*columns)
+
+
+class _Registry:
+    """A mapper registry of three made-up models: owned by column, by rule, and neither."""
+
+    def __init__(self):
+        self.owned = type("Owned", (), {})
+        self.ruled = type("Ruled", (), {})
+        self.loose = type("Loose", (), {})
+        self.mappers = [_Mapper(self.owned, "id", "organization_id"), _Mapper(self.ruled, "id"),
+                        _Mapper(self.loose, "id")]
+
+
+@pytest.fixture
+def registries(monkeypatch):
+    """The scope's rule and shared-model tables, restored after the test."""
+    monkeypatch.setattr(scoping, "_RULES", dict(scoping._RULES))
+    monkeypatch.setattr(scoping, "_SHARED", dict(scoping._SHARED))
+    scoping._tenant_models.cache_clear()
+    yield _Registry()
+    scoping._tenant_models.cache_clear()
+
+
+def test_a_model_is_tenant_owned_by_its_column_or_a_rule_and_otherwise_must_be_shared(
+        database, registries):
+    reg = registries
+    with pytest.raises(scoping.ScopingError, match="Loose"):
+        scoping.tenant_models(reg)
+    with pytest.raises(scoping.ScopingError):
+        scoping.shared_model(reg.loose, "")
+    scoping.shared_model(reg.loose, "made up for the test")
+    with pytest.raises(scoping.ScopingError, match="Ruled"):
+        scoping.tenant_models(reg)
+
+    @scoping.scope_rule(reg.ruled)
+    def ruled(scope, action):
+        return sa.literal(f"{action}:{scope.user_id}")
+
+    assert scoping.tenant_models(reg) == (reg.owned, reg.ruled)
+    found = db.session.scalar(sa.select(Scope(user_id=7).predicate(reg.ruled, Action.EDIT)))
+    assert found == "edit:7"
+    assert ruled is scoping._RULES[reg.ruled]
+    assert scoping._SHARED[reg.loose] == "made up for the test"

@@ -257,8 +257,9 @@ def test_a_stale_version_is_a_conflict_and_writes_nothing(school):
     for call in (lambda: ops.save_values(report, {"mentors": "8"}, user=school["user"],
                                          source="form", expected_version=stale),
                  lambda: ops.submit(report, school["user"], expected_version=stale)):
-        with pytest.raises(ops.ConflictError):
+        with pytest.raises(ops.ConflictError) as refused:
             call()
+        assert _told_in_russian(refused.value)
     assert list(_stored(report).values()) == ["7"] and report.state is S.DRAFT
 
 
@@ -272,3 +273,14 @@ def test_reports_are_started_once_and_only_in_an_open_period(school, factory):
     assert ops.ensure_report(other, school["period"]).id == first[other.id].id
     with pytest.raises(ops.ReportError):
         ops.ensure_report(factory.organization(school["org"].municipality), school["period"])
+
+
+def test_a_draft_may_be_incomplete_but_a_submission_may_not(school):
+    """Required values are checked when submitting, not while the draft is kept."""
+    report = ops.ensure_report(school["org"], school["period"])
+    ops.save_values(report, {"mentors": "7"}, user=school["user"], source="form")
+    assert not ops.validate(report).errors
+    assert ops.submission_checks(report).errors
+    with pytest.raises(ops.SubmissionBlocked):
+        ops.submit(report, school["user"])
+    assert report.state is S.DRAFT
