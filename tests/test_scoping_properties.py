@@ -185,6 +185,15 @@ def test_a_scope_is_collected_from_the_users_role_assignments(factory, world):
     assert admin.is_admin and admin.user_id is not None
     assert not Scope.for_user(factory.user(None)).is_admin
     assert Scope.for_user(None) == Scope()
+    assert Scope.for_user(object()) == Scope()  # anything that is not a signed-in account
+
+
+def test_a_table_predicate_is_only_the_organization_id_rule():
+    """``on=<table>`` serves subqueries of organization-owned rows; a model with its own
+    rule (or no rule at all) is refused rather than given a predicate on the wrong rows."""
+    for model in (Organization, Municipality):
+        with pytest.raises(TypeError, match="has no scoping rule"):
+            Scope().predicate(model, on=model.__table__)
 
 
 def test_external_contour_and_cache_keys(world):
@@ -199,8 +208,10 @@ def test_external_contour_and_cache_keys(world):
             (a.is_admin, a.region_ids, a.municipality_ids, a.curator_org_ids, a.head_org_ids)
             == (b.is_admin, b.region_ids, b.municipality_ids, b.curator_org_ids,
                 b.head_org_ids))
-    several = Scope(region_ids=frozenset({3, 1}), head_org_ids=frozenset({5, 2}))
-    assert several.cache_key() == "|R1,3|M|C|H2,5"
+    several = Scope(region_ids=frozenset({3, 1}), municipality_ids=frozenset({4, 2}),
+                    curator_org_ids=frozenset({6, 5}), head_org_ids=frozenset({5, 2}))
+    assert several.cache_key() == "|R1,3|M2,4|C5,6|H2,5"
+    assert Scope(head_org_ids=frozenset({5})).cache_key() == "|R|M|C|H5"
     assert Scope(is_admin=True).cache_key().startswith("A|")
 
 

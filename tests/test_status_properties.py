@@ -34,7 +34,10 @@ def land(factory):
     ends = rules.reporting(period, types=frozenset(OrganizationType)).ends_at
     editor = factory.user(full_name="Редактор")
     made, other = [], factory.region()
-    for municipality in (factory.municipality(region), factory.municipality(region)):
+    earlier = open_period(region, 2025, 4)  # its reports must never show in 2026 Q1
+    # Created first but sorted last: rows are ordered by municipality, then organization.
+    for municipality in (factory.municipality(region, name="Яковлевский"),
+                         factory.municipality(region, name="Азовский")):
         for sub in Subordination:
             for i, (state, when) in enumerate(itertools.product(STATES, TIMES)):
                 if state is None and when != "never":
@@ -44,6 +47,7 @@ def land(factory):
                 first = {"on time": ends - timedelta(seconds=1), "late": ends,
                          "never": None}[when]
                 _report(org, period, state, first, editor)
+                _report(org, earlier, ReportState.ACCEPTED, ends, editor)
                 made.append({"org": org, "state": state, "first": first,
                              "municipality": municipality, "sub": sub, "type": kind})
         closed_late = factory.organization(municipality, active=False)
@@ -101,6 +105,7 @@ def test_status_rows_are_exactly_the_expected_organizations_with_their_reports(l
         assert row.state is entry["state"]
         assert (row.report_id is None) is (entry["state"] is None)
         assert row.first_submitted_at == entry["first"]
+        assert (row.updated_at is None) is (entry["state"] is None)
         assert row.updated_by == (None if entry["state"] is None else "Редактор")
         assert row.review_comment == ("" if entry["state"] is None else f"о {entry['org'].code}")
         assert row.submitted is _submitted(entry)
