@@ -7,8 +7,9 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 8000
 export PORT  # the portal prints links to where it is served (portal/config.py)
 STAMP := $(VENV)/.requirements-installed
+DEV_STAMP := $(VENV)/.requirements-dev-installed
 
-.PHONY: run test lint test-sqlite test-postgres bench bench-large setup venv translations db system-deps clean
+.PHONY: run test lint test-sqlite test-postgres bench bench-large mutants setup venv translations db system-deps clean
 
 setup: venv translations
 
@@ -60,5 +61,17 @@ bench: setup system-deps
 bench-large: setup system-deps
 	$(BIN)/python -m bench.dashboards --orgs 20000 --repeat 5 --postgres
 
+# Mutation testing (mutmut, setup.cfg [mutmut]) of the modules that hold the rules; slow, so
+# never part of `make test` or CI. One child process: the machine is shared. Results are kept
+# in mutants/ and a rerun continues; `MUTANTS="portal.rules*" make mutants` runs one module.
+MUTANTS ?= portal.rules* tenants.scoping* portal.status.queries* portal.reports.operations*
+$(DEV_STAMP): requirements-dev.txt $(STAMP)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(DEV_STAMP)
+
+mutants: setup $(DEV_STAMP)
+	$(BIN)/mutmut run --max-children 1 $(foreach m,$(MUTANTS),"$(m)")
+	$(BIN)/python tests/mutation_score.py
+
 clean:
-	rm -rf $(VENV) instance
+	rm -rf $(VENV) instance mutants
