@@ -72,6 +72,12 @@ def spec_organizations(world, scope, action):
         in_region = world["regions"][_region_of(world, org)].id in scope.region_ids
         municipal = (org.municipality_id in scope.municipality_ids
                      and org.subordination is Sub.MUNICIPAL)
+        own = org.id in (scope.curator_org_ids | scope.head_org_ids)
+        if action is Action.PERSONAL_DATA:  # the organization's own people, nobody else
+            allowed = own and not scope.is_admin or getattr(scope, "is_system", False)
+            if allowed:
+                found.add(key)
+            continue
         allowed = scope.is_admin or {
             Action.VIEW: in_region or municipal or org.id in (scope.curator_org_ids
                                                               | scope.head_org_ids),
@@ -95,6 +101,8 @@ def spec_municipalities(world, scope, action):
 
 
 def spec_regions(world, scope, action):
+    if action is Action.PERSONAL_DATA:  # people belong to organizations: no region's role
+        return set(world["regions"]) if scope.is_admin else set()
     if scope.is_admin:
         return set(world["regions"])
     if action is Action.EDIT or action is Action.CONFIRM:
