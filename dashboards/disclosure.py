@@ -27,6 +27,7 @@ leave out only its own organization, a municipal coordinator's the whole municip
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -85,7 +86,11 @@ def _exposed(shown: list, finest: dict) -> list:
     if not small or not shown:
         return []
     columns = list(finest)
-    matrix = np.array([[1.0 if _holds(cell, f) else 0.0 for f in columns] for cell in shown])
+    types = np.array([str(f[0]) for f in columns], dtype=object)
+    groups = np.array([f[1] for f in columns], dtype=object)
+    matrix = np.array([np.ones(len(columns)) if cell == REGION else
+                       ((types if cell[0] == "type" else groups) == cell[1]).astype(float)
+                       for cell in shown])
     _u, singular, rows = np.linalg.svd(matrix, full_matrices=False)
     basis = rows[singular > 1e-9]
     reach = (basis ** 2).sum(axis=0)  # |projection of each unit vector on the span|²
@@ -126,6 +131,15 @@ def hide_exposed(fine: pd.DataFrame, n: str) -> set[tuple[str, Any]]:
             return hidden
         holding = [c for c in shown if any(_holds(c, f) for f in exposed)]
         hidden.add(min(holding, key=lambda c: (unseen_n[c], c == REGION, str(c))))
+
+
+@functools.lru_cache(maxsize=4096)
+def _hidden_for(counts: tuple) -> frozenset:
+    """:func:`hide_exposed` of one pattern of counts ``(type, group, visible, n)``: a pure
+    function of the counts, so each worker audits a pattern once (it changes only when a
+    report is accepted or an organization is added) instead of at every page."""
+    table = pd.DataFrame(list(counts), columns=["type", "group", "visible", "n"])
+    return frozenset(hide_exposed(table, "n"))
 
 
 @dataclass
@@ -175,7 +189,7 @@ def references(metrics: list[Metric], catalogue: Metrics, selection: Selection,
         for period_id, rows in fine.groupby("period_id"):
             counts = tuple(zip(rows["type"], rows["group"], rows["visible"], rows[code + "__n"]))
             if counts not in decided:
-                decided[counts] = hide_exposed(rows, code + "__n")
+                decided[counts] = _hidden_for(counts)
             for cell in decided[counts]:
                 frame = levels[cell]
                 frame.loc[frame["period_id"] == period_id, code] = np.nan
