@@ -52,9 +52,9 @@ ARGUMENTS = {"on_time": ("state", "first", "ends"), "submitted_late": ("state", 
 
 
 def _as_sql(name, value):
-    if name == "state":
-        return sa.literal(value, Report.state.type)
-    return sa.literal(value, sa.DateTime())
+    """A typed SQL value (PostgreSQL cannot infer the type of a bare parameter)."""
+    kind = Report.state.type if name == "state" else sa.DateTime()
+    return sa.cast(sa.literal(value, kind), kind)
 
 
 def _mixes(names):
@@ -105,7 +105,7 @@ def test_the_status_page_shows_late_only_for_a_missing_report_after_the_deadline
 
 @pytest.mark.parametrize("state", STATES)
 def test_submitted_in_sql_is_never_null_so_it_can_be_negated(database, state):
-    column = sa.literal(state, Report.state.type)
+    column = _as_sql("state", state)
     found = db.session.execute(sa.select(rules.submitted(column),
                                          sa.not_(rules.submitted(column)))).one()
     assert (bool(found[0]), bool(found[1])) == (spec_submitted(state), not spec_submitted(state))
