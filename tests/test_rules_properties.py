@@ -52,9 +52,10 @@ ARGUMENTS = {"on_time": ("state", "first", "ends"), "submitted_late": ("state", 
 
 
 def _as_sql(name, value):
-    """A typed SQL value (PostgreSQL cannot infer the type of a bare parameter)."""
-    kind = Report.state.type if name == "state" else sa.DateTime()
-    return sa.cast(sa.literal(value, kind), kind)
+    """A SQL value; the state cast, as PostgreSQL cannot infer the type of a text parameter."""
+    if name == "state":
+        return sa.cast(sa.literal(value, Report.state.type), Report.state.type)
+    return sa.literal(value, sa.DateTime())
 
 
 def _mixes(names):
