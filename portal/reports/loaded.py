@@ -48,7 +48,7 @@ def insert_values(rows: Sequence[dict], reports: Iterable[Report]) -> dict[int, 
     kept = [row for row in rows if row["report_id"] in with_loaded]
     rest = [row for row in rows if row["report_id"] not in with_loaded]
     if rest:
-        db.session.execute(ReportValue.__table__.insert(), rest)
+        db.session.execute(sa.insert(ReportValue), rest)
     inserted: dict[int, list[ReportValue]] = {}
     if kept:
         for value in db.session.scalars(sa.insert(ReportValue).returning(ReportValue), kept):
