@@ -32,9 +32,8 @@ class Severity(StrEnum):
 
 
 class RuleKind(StrEnum):
-    COMPARE = "compare"  # sum(left) <op> factor × sum(right)
-    REQUIRES = "requires"  # sum(left) > 0 requires sum(right) > 0
-    JUMP = "jump"  # change against the previous quarter beyond a threshold
+    EXPRESSION = "expression"  # a condition of portal.catalogue.expressions that must hold
+    JUMP = "jump"  # a count's change against the previous quarter beyond both thresholds
 
 
 def _localized(ru: str, en: str) -> str:
@@ -97,11 +96,11 @@ class ValidationRule(db.Model):
     code: Mapped[str] = mapped_column(sa.String(64), unique=True)
     kind: Mapped[RuleKind] = mapped_column(_enum(RuleKind, "rule_kind"))
     severity: Mapped[Severity] = mapped_column(_enum(Severity, "rule_severity"))
-    left: Mapped[list] = mapped_column(sa.JSON)  # indicator codes; "prefix.*" = a breakdown
-    operator: Mapped[str | None] = mapped_column(sa.String(2))  # <=, >=, ==
-    right: Mapped[list] = mapped_column(sa.JSON, default=list)
-    factor: Mapped[Decimal] = mapped_column(sa.Numeric(10, 4), default=1)
+    expression: Mapped[str | None] = mapped_column(sa.String(2000))  # kind expression only
+    # kind jump: the change is suspicious above ``threshold`` (relative, 0.5 = 50 %) and at
+    # least ``threshold_absolute`` (small counts jump by nature: 1 → 3 is not suspicious)
     threshold: Mapped[Decimal | None] = mapped_column(sa.Numeric(10, 4))
+    threshold_absolute: Mapped[Decimal | None] = mapped_column(sa.Numeric(10, 4))
     message_ru: Mapped[str] = mapped_column(sa.String(500))
     message_en: Mapped[str] = mapped_column(sa.String(500))
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())

@@ -2,7 +2,9 @@
 
 This is the source from which the catalogue migration was generated; the migration keeps
 its own frozen copy, so editing this file changes nothing in an existing database (the
-regional coordinator edits the catalogue through the portal).
+regional coordinator edits the catalogue through the portal). The rules are written as the
+expressions that the rules-as-expressions migration turned the first rows into
+(tests/test_validation_expressions.py checks that both agree).
 """
 
 from __future__ import annotations
@@ -108,58 +110,56 @@ def _row(code, ru, en, unit, section, applies_to, type_labels, breakdown=None) -
             "min_value": low, "max_value": high}
 
 
-def _compare(code, left, op, right, severity, ru, en, factor=1):
-    return {"code": code, "kind": "compare", "severity": severity, "left": left, "operator": op,
-            "right": right, "factor": factor, "threshold": None, "message_ru": ru,
-            "message_en": en}
+def _rule(code, expression, severity, ru, en):
+    return {"code": code, "kind": "expression", "severity": severity, "expression": expression,
+            "threshold": None, "threshold_absolute": None, "message_ru": ru, "message_en": en}
 
 
 def rule_rows() -> list[dict]:
-    """The validation rules of DOMAIN.md §7 (unit ranges live on the indicators)."""
+    """The validation rules of DOMAIN.md §7 as expressions (unit ranges live on the indicators)."""
     rules = [
-        _compare("young_mentees_within_young", ["mentees_young"], "<=", ["young_specialists"], "error",
-                 "Наставляемых молодых специалистов не может быть больше, чем молодых специалистов.",
-                 "Young-specialist mentees cannot exceed young specialists."),
-        _compare("mentors_within_staff", ["mentors"], "<=", ["staff_total"], "error",
-                 "Наставников не может быть больше, чем педагогических работников.",
-                 "Mentors cannot exceed the pedagogical staff."),
-        _compare("pairs_within_mentees", ["pairs_groups"], "<=", ["mentees"], "error",
-                 "Пар и групп не может быть больше, чем наставляемых.",
-                 "Pairs and groups cannot exceed mentees."),
-        _compare("pairs_by_form_sum", ["pairs_by_form.*"], "==", ["pairs_groups"], "error",
-                 "Сумма пар и групп по формам наставничества должна равняться числу пар и групп.",
-                 "Pairs by form must add up to the number of pairs and groups."),
-        _compare("pairs_by_type_sum", ["pairs_by_type.*"], "==", ["pairs_groups"], "error",
-                 "Сумма пар и групп по видам наставничества должна равняться числу пар и групп.",
-                 "Pairs by type must add up to the number of pairs and groups."),
-        _compare("mentees_within_staff", ["mentees"], "<=", ["staff_total"], "warning",
-                 "Наставляемых больше, чем педагогических работников (допустимо, если наставляемые — студенты педагогических колледжей).",
-                 "More mentees than pedagogical staff (possible when mentees are students of pedagogical colleges)."),
+        _rule("young_mentees_within_young", "mentees_young <= young_specialists", "error",
+              "Наставляемых молодых специалистов не может быть больше, чем молодых специалистов.",
+              "Young-specialist mentees cannot exceed young specialists."),
+        _rule("mentors_within_staff", "mentors <= staff_total", "error",
+              "Наставников не может быть больше, чем педагогических работников.",
+              "Mentors cannot exceed the pedagogical staff."),
+        _rule("pairs_within_mentees", "pairs_groups <= mentees", "error",
+              "Пар и групп не может быть больше, чем наставляемых.",
+              "Pairs and groups cannot exceed mentees."),
+        _rule("pairs_by_form_sum", "sum(pairs_by_form.*) = pairs_groups", "error",
+              "Сумма пар и групп по формам наставничества должна равняться числу пар и групп.",
+              "Pairs by form must add up to the number of pairs and groups."),
+        _rule("pairs_by_type_sum", "sum(pairs_by_type.*) = pairs_groups", "error",
+              "Сумма пар и групп по видам наставничества должна равняться числу пар и групп.",
+              "Pairs by type must add up to the number of pairs and groups."),
+        _rule("mentees_within_staff", "mentees <= staff_total", "warning",
+              "Наставляемых больше, чем педагогических работников (допустимо, если наставляемые — студенты педагогических колледжей).",
+              "More mentees than pedagogical staff (possible when mentees are students of pedagogical colleges)."),
     ]
     for sub, ru in [("mentees_young", "молодых специалистов"), ("mentees_new_in_team", "новых в коллективе"),
                     ("mentees_new_technology", "осваивающих новую технологию"),
                     ("mentees_non_pedagogical", "с непедагогическим образованием")]:
-        rules.append(_compare(f"{sub}_within_mentees", [sub], "<=", ["mentees"], "error",
-                              f"Наставляемых {ru} не может быть больше, чем всех наставляемых.",
-                              f"“{sub}” cannot exceed the number of mentees."))
+        rules.append(_rule(f"{sub}_within_mentees", f"{sub} <= mentees", "error",
+                           f"Наставляемых {ru} не может быть больше, чем всех наставляемых.",
+                           f"“{sub}” cannot exceed the number of mentees."))
     for sub, ru in [("mentors_trained", "обученных"), ("mentors_paid", "получающих доплату"),
                     ("mentors_awarded", "награждённых")]:
-        rules.append(_compare(f"{sub}_within_mentors", [sub], "<=", ["mentors"], "error",
-                              f"Наставников, {ru}, не может быть больше, чем всех наставников.",
-                              f"“{sub}” cannot exceed the number of mentors."))
-    rules.append(_compare("retained_within_young", ["young_retained"], "<=", ["young_specialists"],
-                          "error", "Оставшихся в профессии молодых специалистов не может быть больше, чем молодых специалистов.",
-                          "Retained young specialists cannot exceed young specialists."))
-    rules.append(_compare("mentor_load", ["mentees"], "<=", ["mentors"], "warning",
-                          "На одного наставника приходится больше 5 наставляемых: риск перегрузки наставников.",
-                          "More than 5 mentees per mentor: a risk of mentor overload.", factor=5))
+        rules.append(_rule(f"{sub}_within_mentors", f"{sub} <= mentors", "error",
+                           f"Наставников, {ru}, не может быть больше, чем всех наставников.",
+                           f"“{sub}” cannot exceed the number of mentors."))
+    rules.append(_rule("retained_within_young", "young_retained <= young_specialists", "error",
+                       "Оставшихся в профессии молодых специалистов не может быть больше, чем молодых специалистов.",
+                       "Retained young specialists cannot exceed young specialists."))
+    rules.append(_rule("mentor_load", "mentees <= 5 * mentors", "warning",
+                       "На одного наставника приходится больше 5 наставляемых: риск перегрузки наставников.",
+                       "More than 5 mentees per mentor: a risk of mentor overload."))
     for code, right in [("mentees_need_mentors", "mentors"), ("mentees_need_pairs", "pairs_groups")]:
-        rules.append({"code": code, "kind": "requires", "severity": "error", "left": ["mentees"],
-                      "operator": None, "right": [right], "factor": 1, "threshold": None,
-                      "message_ru": "Если есть наставляемые, должны быть указаны наставники и пары/группы.",
-                      "message_en": "When there are mentees, mentors and pairs/groups must be given."})
-    rules.append({"code": "jump_from_previous", "kind": "jump", "severity": "warning", "left": ["*"],
-                  "operator": None, "right": [], "factor": 1, "threshold": 0.5,
+        rules.append(_rule(code, f"if mentees > 0 then present({right})", "error",
+                           "Если есть наставляемые, должны быть указаны наставники и пары/группы.",
+                           "When there are mentees, mentors and pairs/groups must be given."))
+    rules.append({"code": "jump_from_previous", "kind": "jump", "severity": "warning",
+                  "expression": None, "threshold": 0.5, "threshold_absolute": 5,
                   "message_ru": "Значение сильно отличается от прошлого квартала (больше чем на 50 %).",
                   "message_en": "The value differs from the previous quarter by more than 50%."})
     return rules

@@ -1,5 +1,9 @@
 """The validation engine: parsed values + rules as data → errors and warnings.
 
+A rule is an expression (:mod:`portal.catalogue.expressions`) that must hold; it is violated
+only when it is definitely false, never while an operand it needs is blank. The jump rule
+compares every count with the previous quarter.
+
 Pure functions over plain data (no queries), so the form, the upload, the municipal bulk
 upload and the submission all run exactly the same checks.
 """
@@ -11,10 +15,15 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 
+from portal.catalogue import expressions
+from portal.catalogue.expressions import Expression, ExpressionError
 from portal.catalogue.models import Indicator, RuleKind, Severity, Unit, ValidationRule
+from portal.memo import memoized
 from portal.reports.values import Parsed
 
-JUMP_MIN_ABSOLUTE = Decimal(5)  # small counts jump by nature: 1 → 3 is not suspicious
+# The jump rule's absolute minimum change when it has none of its own (the migration gave the
+# standard rule this value): small counts jump by nature, 1 → 3 is not suspicious.
+JUMP_MIN_ABSOLUTE = Decimal(5)
 
 
 @dataclass(frozen=True)
@@ -47,73 +56,44 @@ class Outcome:
         return [p for p in self.problems if code in p.codes]
 
 
-def _expand(codes: list[str], indicators: dict[str, Indicator]) -> tuple[list[str], bool]:
-    """Rule operands → applicable indicator codes, and whether a breakdown is among them."""
-    expanded, has_breakdown = [], False
-    for code in codes:
-        if code.endswith(".*"):
-            prefix = code[:-1]
-            expanded += [c for c in indicators if c.startswith(prefix)]
-            has_breakdown = True
-        else:
-            expanded.append(code)
-    return expanded, has_breakdown
+def compiled(rule: ValidationRule, codes: tuple[str, ...]) -> Expression | None:
+    """The rule's expression checked against these item codes (memoized per request);
+    None when it refers to an item that the organization does not report."""
+    key = ("rule-expression", rule.code, rule.expression, codes)
+    return memoized(key, lambda: _compile(rule.expression or "", codes))
 
 
-def _sum(codes: list[str], values: dict[str, Parsed], blanks_as_zero: bool) -> Decimal | None:
-    total = Decimal(0)
-    for code in codes:
-        parsed = values.get(code)
-        if parsed is None or parsed.value is None:
-            if not blanks_as_zero:
-                return None
-            continue
-        total += parsed.value
-    return total
-
-
-def _operands(rule: ValidationRule, indicators, values):
-    left, left_breakdown = _expand(rule.left, indicators)
-    right, right_breakdown = _expand(rule.right or [], indicators)
-    if any(code not in indicators for code in left + right) or not left:
-        return None  # the rule mentions an indicator this organization does not report
-    return (left, _sum(left, values, left_breakdown)), (right, _sum(right, values, right_breakdown))
-
-
-def _check_compare(rule, indicators, values) -> Problem | None:
-    operands = _operands(rule, indicators, values)
-    if operands is None:
+def _compile(text: str, codes: tuple[str, ...]) -> Expression | None:
+    try:
+        return expressions.parse(text, codes)
+    except ExpressionError:
+        # Rules are checked when they are saved, against the whole catalogue; one that does
+        # not parse against an organization's items mentions an item its type does not report.
         return None
-    (left, lhs), (right, rhs) = operands
-    if lhs is None or rhs is None:
-        return None  # an operand is still blank: nothing to compare yet
-    limit = rhs * Decimal(rule.factor)
-    ok = {"<=": lhs <= limit, ">=": lhs >= limit, "==": lhs == limit}[rule.operator]
-    if ok:
-        return None
-    return Problem(rule.severity, rule.message(), tuple(left + right), rule.code)
 
 
-def _check_requires(rule, indicators, values) -> Problem | None:
-    operands = _operands(rule, indicators, values)
-    if operands is None:
+def _check_expression(rule, indicators, values, previous) -> Problem | None:
+    expression = compiled(rule, tuple(indicators))
+    if expression is None:
         return None
-    (_left, lhs), (right, rhs) = operands
-    if lhs is not None and lhs > 0 and not rhs:
-        return Problem(rule.severity, rule.message(), tuple(right), rule.code)
-    return None
+    known = {code: values[code].value for code in indicators if code in values}
+    if expression.evaluate(known, previous) is not False:
+        return None  # holds, or unknown while an operand is still blank
+    return Problem(rule.severity, rule.message(), expression.blamed, rule.code)
 
 
 def _check_jumps(rule, indicators, values, previous) -> list[Problem]:
     problems = []
     threshold = Decimal(rule.threshold or 0)
+    minimum = Decimal(JUMP_MIN_ABSOLUTE if rule.threshold_absolute is None
+                      else rule.threshold_absolute)
     for code, indicator in indicators.items():
         parsed, before = values.get(code), previous.get(code)
         if indicator.unit is not Unit.COUNT or parsed is None or parsed.value is None \
                 or not before:
             continue
         change = abs(parsed.value - before)
-        if change >= JUMP_MIN_ABSOLUTE and change / before > threshold:
+        if change >= minimum and change / before > threshold:
             problems.append(Problem(rule.severity, rule.message(), (code,),
                                     f"{rule.code}:{code}"))
     return problems
@@ -129,12 +109,10 @@ def check(indicators: list[Indicator], values: dict[str, Parsed], rules: list[Va
         if parsed.error and code in by_code:
             outcome.problems.append(Problem(Severity.ERROR, parsed.error, (code,)))
     for rule in (r for r in rules if r.active):
-        if rule.kind is RuleKind.COMPARE:
-            found = [_check_compare(rule, by_code, values)]
-        elif rule.kind is RuleKind.REQUIRES:
-            found = [_check_requires(rule, by_code, values)]
-        else:
+        if rule.kind is RuleKind.JUMP:
             found = _check_jumps(rule, by_code, values, previous or {})
+        else:
+            found = [_check_expression(rule, by_code, values, previous or {})]
         outcome.problems += [p for p in found if p is not None]
     if for_submission:
         outcome.problems += _submission_problems(by_code, values, outcome, explanations or {})
