@@ -203,3 +203,18 @@ def test_downgrade_restores_the_old_rows_and_upgrade_converts_them_again(databas
 def _numbers(row) -> dict:
     return {key: Decimal(str(value)) if key in ("threshold", "factor") and value is not None
             else value for key, value in dict(row).items()}
+
+
+def test_each_rule_is_parsed_once_per_request(app, database, monkeypatch):
+    from portal.catalogue import expressions
+
+    calls = []
+    real = expressions.parse
+    monkeypatch.setattr(expressions, "parse", lambda text, codes: calls.append(text) or
+                        real(text, codes))
+    indicators = catalogue_queries.indicators_for(OrganizationType.SCHOOL)
+    with app.test_request_context("/"):
+        rules = catalogue_queries.active_rules()
+        for _time in range(3):
+            check(indicators, {}, rules)
+    assert sorted(calls) == sorted(r.expression for r in rules if r.expression)
