@@ -52,10 +52,16 @@ def _any_indicator_id() -> int:
     return db.session.scalars(sa.select(Indicator.id).order_by(Indicator.id.desc())).first()
 
 
+def _any_rule_id() -> int:
+    from portal.catalogue.models import ValidationRule
+
+    return db.session.scalars(sa.select(ValidationRule.id).order_by(ValidationRule.id)).first()
+
+
 # URL arguments that carry no tenant data: a value (or a function giving one) that cannot
 # name a foreign object. The indicator catalogue is shared by all regions.
 NON_TENANT_ARGUMENTS = {"token": "not-a-valid-token", "filename": "css/bootstrap.min.css",
-                        "indicator_id": _any_indicator_id}
+                        "indicator_id": _any_indicator_id, "rule_id": _any_rule_id}
 ALLOWED_REFUSALS = {400, 403, 404, 405}
 
 

@@ -24,7 +24,7 @@ from werkzeug.exceptions import NotFound
 
 from portal import create_app
 from portal.auth.operations import assign_role
-from portal.catalogue.models import Indicator
+from portal.catalogue.models import Indicator, ValidationRule
 from portal.config import TestConfig
 from portal.documents import operations as documents
 from portal.documents.models import DocumentKind
@@ -144,6 +144,8 @@ def world(factory) -> World:
             w.put("assignment_id", assignment, user_place)
     indicator = db.session.scalars(sa.select(Indicator).order_by(Indicator.id)).first()
     w.put("indicator_id", indicator, {})
+    w.put("rule_id", db.session.scalars(sa.select(ValidationRule).order_by(ValidationRule.id))
+          .first(), {})
     db.session.flush()
     return w
 

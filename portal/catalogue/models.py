@@ -31,6 +31,10 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
+SEVERITY_LABELS = {Severity.ERROR: _l("error (blocks submission)"),
+                   Severity.WARNING: _l("warning (to be explained)")}
+
+
 class RuleKind(StrEnum):
     EXPRESSION = "expression"  # a condition of portal.catalogue.expressions that must hold
     JUMP = "jump"  # a count's change against the previous quarter beyond both thresholds
@@ -119,6 +123,13 @@ def _visible_indicators(scope: Scope, action: Action) -> sa.ColumnElement[bool]:
     return sa.true() if action is Action.VIEW or scope.is_admin else sa.false()
 
 
+@scope_rule(ValidationRule)
+def _visible_rules(scope: Scope, action: Action) -> sa.ColumnElement[bool]:
+    """As the catalogue: everyone reads the rules, only administrators change them."""
+    return sa.true() if action is Action.VIEW or scope.is_admin else sa.false()
+
+
 url_argument("indicator_id", "indicator", Indicator)
+url_argument("rule_id", "rule", ValidationRule)
 shared_model(Indicator, "the indicator catalogue is one for every region")
 shared_model(ValidationRule, "the validation rules of the catalogue are one for every region")

@@ -34,3 +34,8 @@ def active_rules() -> list[ValidationRule]:
     """The active validation rules (read once per request)."""
     return list(memoized("rules", lambda: list(db.session.scalars(
         sa.select(ValidationRule).where(ValidationRule.active).order_by(ValidationRule.id)))))
+
+
+def all_rules() -> list[ValidationRule]:
+    """Every validation rule, active or not, in the order the engine runs them."""
+    return list(db.session.scalars(sa.select(ValidationRule).order_by(ValidationRule.id)))
