@@ -217,6 +217,11 @@ def test_every_domain_error_is_a_refusal():
         "Enough",  # portal.tabular_sheet: stop reading a sheet once its data is read
         "_Forbidden",  # portal.ooxml: a DTD/entity, turned into FileRejected by the reader
         "Rejected",  # the pure report-file parser: upload.py turns it into FileRejected
+        # The pure rule-expression parser: the rule editor turns it into CatalogueError, the
+        # definition file into DefinitionFileError; the validation engine raises it for a
+        # rule naming an item an organization does not report, which must not refuse a save.
+        "ExpressionError",
+        "_Bad",  # portal.catalogue.definition_file: a cell, turned into DefinitionFileError
     }
 
 

@@ -216,6 +216,15 @@ class _Reader:
                           for i, name in enumerate(names) if name})
                 for number, values in body]
 
+    def first_use(self, sheet: str, line: int, code: str, seen: dict[str, int]) -> bool:
+        """Whether ``code`` is new on this sheet (else the line is refused)."""
+        if code in seen:
+            self.refuse(sheet, line, _("the code «%(code)s» is already used on line %(row)d",
+                                       code=code, row=seen[code]))
+            return False
+        seen[code] = line
+        return True
+
     def fields(self, sheet: str, line: int, cells: dict[str, Any],
                parsers: dict[str, Callable[[Any], Any]]) -> tuple[dict[str, Any], bool]:
         """Each column's value that could be read, and whether all could (else problems are
@@ -281,12 +290,8 @@ def _items(reader: _Reader) -> list[ItemDefinition]:
             reader.kinds.setdefault(fields["code"], getattr(fields.get("kind"), "value", ""))
         if not ok:
             continue
-        if fields["code"] in seen:
-            reader.refuse(ITEMS_SHEET, line, _("the code «%(code)s» is already used on line "
-                                               "%(row)d", code=fields["code"],
-                                               row=seen[fields["code"]]))
+        if not reader.first_use(ITEMS_SHEET, line, fields["code"], seen):
             continue
-        seen[fields["code"]] = line
         for message in _item_problems(fields):
             reader.refuse(ITEMS_SHEET, line, message)
         items.append(ItemDefinition(
@@ -321,12 +326,8 @@ def _rules(reader: _Reader) -> list[RuleDefinition]:
         fields, ok = reader.fields(RULES_SHEET, line, cells, RULE_PARSERS)
         if not ok:
             continue
-        if fields["code"] in seen:
-            reader.refuse(RULES_SHEET, line, _("the code «%(code)s» is already used on line "
-                                               "%(row)d", code=fields["code"],
-                                               row=seen[fields["code"]]))
+        if not reader.first_use(RULES_SHEET, line, fields["code"], seen):
             continue
-        seen[fields["code"]] = line
         try:
             expressions.parse(fields["expression"], reader.kinds)
         except expressions.ExpressionError as exc:
