@@ -167,7 +167,8 @@ def test_hostile_input_is_refused_or_answered_within_milliseconds(text):
         else:
             assert expression.evaluate({"a": D(1)}) in (True, False, None)
         timings.append(time.perf_counter() - started)
-    assert min(timings) < 0.05
+    assert min(timings) < 0.2  # 10-40 ms on a busy two-core machine; a backtracking or
+    # recursive parser would take seconds or fail
 
 
 def test_the_limits_are_those_documented():
