@@ -244,3 +244,46 @@ def test_a_file_over_the_size_limit_is_refused(client, curator, school):
     assert response.status_code == 422
     assert "Файл больше 10 МБ" in response.get_data(as_text=True)
     assert _people(school) == []
+
+
+def _sheet(rows: list[list]) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("rows,message", [
+    ([["Имя", "Роль"], ["Иванов", "наставник"]], "Не найдена строка заголовков со столбцом «ФИО»"),
+    ([["ФИО", "Должность"], ["Иванов", "учитель"]], "Нет обязательных столбцов: Роль в наставничестве"),
+    ([HEADER], "В файле нет ни одного человека"),
+])
+def test_a_file_that_is_not_a_register_is_refused_as_a_whole(client, curator, school, rows,
+                                                              message):
+    response = post_file(client, _urls(school)["import"], _sheet(rows), "реестр.xlsx")
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert _people(school) == []
+
+
+def test_a_file_over_the_line_limit_is_refused(client, curator, school, monkeypatch):
+    from portal.mentoring import register_file
+
+    monkeypatch.setattr(register_file, "MAX_PEOPLE", 2)
+    response = _import(client, school, GOOD)
+    assert response.status_code == 422
+    assert "В файле больше 2 человек" in response.get_data(as_text=True)
+    assert _people(school) == []
+
+
+def test_english_headers_and_labels_and_a_csv_are_read_too(client, curator, school):
+    csv_text = ("Full name of the person;Position;Role in mentoring;Mentee category\r\n"
+                "Смирнова Ольга;учитель;Mentee;teacher new to the team\r\n").encode("utf-8-sig")
+    assert post_file(client, _urls(school)["import"], csv_text, "реестр.csv").status_code == 302
+    (person,) = _people(school)
+    assert (person.role, person.mentee_category) == (ParticipantRole.MENTEE,
+                                                     MenteeCategory.NEW_IN_TEAM)

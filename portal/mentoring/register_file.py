@@ -33,6 +33,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from portal import sheets
 from portal.mentoring.models import (
+    LABELS,
     MenteeCategory,
     Participant,
     ParticipantRole,
@@ -102,8 +103,8 @@ def _header_aliases() -> dict[str, str]:
 
 def _label_aliases(enum_cls: type) -> dict[str, Any]:
     aliases = {}
-    for member in enum_cls:
-        for name in _in_both_languages(member.label) | {member.value}:
+    for member, label in LABELS[enum_cls].items():
+        for name in _in_both_languages(label) | {member.value}:
             aliases[name] = member
     return aliases
 
