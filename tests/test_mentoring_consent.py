@@ -92,6 +92,8 @@ def test_the_curator_uploads_the_head_downloads_and_the_download_is_recorded(
     assert (entry.user_id, entry.subject_id, entry.organization_id) == (
         head.id, person.id, school.id)
     assert _upload(client, person, first).status_code == 403  # the head does not upload
+    log = client.get(f"/organizations/{school.id}/mentoring/access-log").get_data(as_text=True)
+    assert f"подписанное согласие (файл) № {person.id}" in log
 
 
 def test_a_new_file_replaces_the_old_one_in_the_store(client, factory, school, person,
