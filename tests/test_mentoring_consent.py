@@ -202,3 +202,14 @@ def test_the_file_goes_only_when_the_withdrawal_is_committed(app, database, scho
     operations.withdraw_consent(db.session.get(Participant, person.id), date(2025, 10, 1))
     db.session.commit()
     assert _record() is None and _files(documents_folder) == []
+
+
+def test_the_demo_register_has_signed_consents_on_file(app, database, school, documents_folder):
+    from portal.demo.mentoring import _register
+
+    _register(school, {"mentors": 2, "mentees": 2, "pairs_groups": 2}, date(2025, 9, 15))
+    records = list(db.session.scalars(sa.select(ConsentFile)))
+    roles = {db.session.get(Participant, r.participant_id).role for r in records}
+    assert roles == {ParticipantRole.MENTOR, ParticipantRole.MENTEE} and len(records) == 2
+    assert sorted(_files(documents_folder)) == sorted(
+        documents_folder / r.storage_name for r in records)
