@@ -135,6 +135,7 @@ BAD = [  # (line values, what the message of that line says)
     (["Наставник С Категорией", "", "", 3, None, "наставник", "педагог, новый в коллективе",
       None], "only for mentees"),
     (["Формула", "=1+1", "", 3, None, "наставник", None, None], "formula"),
+    (["Невидимый\u200bСимвол", "", "", 3, None, "наставник", None, None], "⟨U+200B⟩"),
 ]
 RUSSIAN = {"the full name": "ФИО", "the role": "роль", "later than today": "позже сегодняшней",
            "only for mentees": "только для наставляемых", "formula": "формул"}

@@ -31,7 +31,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from portal import sheets
+from portal import sheets, textcheck
 from portal.mentoring.models import (
     LABELS,
     MenteeCategory,
@@ -42,7 +42,7 @@ from portal.mentoring.models import (
 from portal.mentoring.operations import ParticipantData
 from portal.refusals import Refusal
 from portal.tabular import FileRejected, Formula, find_header, normalize_raw, read_grid
-from portal.textcheck import too_long_for_columns
+from portal.textcheck import hidden_characters, too_long_for_columns
 
 MAX_PEOPLE = 2000  # lines of one file (a large college has a few hundred teachers)
 MAX_EXPERIENCE = 80
@@ -182,6 +182,10 @@ def export(people: list[Participant]) -> bytes:
 # -- reading --------------------------------------------------------------------------------
 
 def _text(value: Any) -> tuple[str, str | None]:
+    if isinstance(value, str) and hidden_characters(value.strip(), spaces_allowed=True):
+        # A zero-width space pasted with a name would make a second «same» person.
+        return "", _("«%(value)s» holds invisible characters; type the text again",
+                     value=textcheck.visible(value.strip()))
     return normalize_raw(value), None
 
 
