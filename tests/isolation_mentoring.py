@@ -1,17 +1,20 @@
 """Person-level objects of the mentoring register for the isolation walk (tests/test_isolation.py).
 
-Each organization gets a mentor and a mentee with a distinctive name and a pair of them;
-MARKERS gives the text of each object that must never appear outside its organization.
+Each organization gets a mentor and a mentee with a distinctive name and a pair of them; the
+mentee's signed consent is a PDF named after them and holding their name, so a leaked
+download shows it. MARKERS gives the text of each object that must never appear outside its
+organization.
 """
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.mentoring import operations
+from portal.mentoring import consent, operations
 from portal.mentoring.models import (
     MenteeCategory,
     MentoringForm,
@@ -20,6 +23,7 @@ from portal.mentoring.models import (
     Participant,
     ParticipantRole,
 )
+from tests import document_files
 
 
 def _person(org, role: ParticipantRole) -> Participant:
@@ -31,7 +35,12 @@ def _person(org, role: ParticipantRole) -> Participant:
 
 
 def _participant(factory, org):
-    return _person(org, ParticipantRole.MENTEE)
+    person = _person(org, ParticipantRole.MENTEE)
+    if person.consent_file is None:
+        signed = document_files.pdf(person.full_name)
+        consent.attach(person, consent.check(io.BytesIO(signed), f"{person.full_name}.pdf"),
+                       None)
+    return person
 
 
 def _pair(factory, org):

@@ -15,6 +15,9 @@ from portal.demo.roadmaps import demo_pdf
 from portal.documents import operations as documents
 from portal.documents.models import DocumentKind
 from portal.extensions import db
+from portal.mentoring import consent
+from portal.mentoring import operations as mentoring
+from portal.mentoring.models import ParticipantRole
 from portal.reports import operations
 from portal.reports.models import ReportState
 from portal.roadmaps import operations as roadmaps
@@ -79,11 +82,16 @@ def land(factory):
     version = documents.add_version(school, documents.Upload(
         DocumentKind.REGULATION, order_number="1-од", order_date=date(2025, 9, 1),
         stream=io.BytesIO(demo_pdf("order")), filename="Приказ о наставничестве.pdf"), None)
+    person = mentoring.create_participant(school, mentoring.ParticipantData(
+        full_name="Загрузова Анна", role=ParticipantRole.MENTEE))
+    consent.attach(person, consent.check(io.BytesIO(demo_pdf("consent")), "согласие.pdf"), None)
     db.session.flush()
     ids = {"region_id": region.id, "municipality_id": municipality.id, "org_id": school.id,
-           "period_id": period.id, "roadmap_id": roadmap.id, "version_id": version.id}
+           "period_id": period.id, "roadmap_id": roadmap.id, "version_id": version.id,
+           "participant_id": person.id}
     users = {"municipal": factory.user(Role.MUNICIPAL, municipality),
-             "regional": factory.user(Role.REGIONAL, region)}
+             "regional": factory.user(Role.REGIONAL, region),
+             "curator": factory.user(Role.CURATOR, school)}
     return ids, users
 
 
@@ -93,6 +101,10 @@ QUERIES = {
     "dashboards.regional_export": ("regional", "chart=municipalities&format={fmt}"),
     "dashboards.municipal_export": ("municipal", "chart=organizations&format={fmt}"),
     "dashboards.institution_export": ("municipal", "chart=trend&format={fmt}"),
+    # The register's files are the internal contour's: its curator downloads them.
+    "mentoring.consent_download": ("curator", ""),
+    "mentoring.register_export": ("curator", ""),
+    "mentoring.register_template": ("curator", ""),
 }
 
 

