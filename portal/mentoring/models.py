@@ -93,6 +93,7 @@ class AccessKind(LabelledEnum):
     PARTICIPANT = "participant"
     PAIRS = "pairs"
     PAIR = "pair"
+    MONITORING = "monitoring"  # stage-1 records and stage-2 answers (portal/monitoring)
 
 
 LABELS: dict[type, dict] = {
@@ -128,7 +129,8 @@ LABELS: dict[type, dict] = {
     Side: {Side.MENTOR: _l("mentor"), Side.MENTEE: _l("mentee")},
     AccessKind: {AccessKind.REGISTER: _l("register of participants"),
                  AccessKind.PARTICIPANT: _l("participant"),
-                 AccessKind.PAIRS: _l("pairs and groups"), AccessKind.PAIR: _l("pair or group")},
+                 AccessKind.PAIRS: _l("pairs and groups"), AccessKind.PAIR: _l("pair or group"),
+                 AccessKind.MONITORING: _l("monitoring of pairs and groups")},
 }
 
 
