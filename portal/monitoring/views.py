@@ -85,7 +85,25 @@ def _can_edit(pair: MentoringPair) -> bool:
     return allows(Action.EDIT, pair.organization)
 
 
-def _period(form, pair: MentoringPair):
+def _posted(form, pair: MentoringPair, save, field_of, message: str):
+    """On POST: require EDIT, validate and ``save()``; the redirect to the pair's page, or
+    None (a refusal is put on the field ``field_of(key)`` names)."""
+    if request.method != "POST":
+        return None
+    require(Action.EDIT, pair.organization)
+    if not form.validate_on_submit():
+        return None
+    try:
+        save()
+    except MonitoringError as problem:
+        field = field_of(problem.key)
+        field.errors = [*field.errors, str(problem)]
+        return None
+    flash(message, "success")
+    return redirect(url_for("monitoring.pair", pair_id=pair.id))
+
+
+def _period(form):
     """The (first, last) day the form names: its quarter, or its two dates."""
     if form.quarter.data:
         year, quarter = (int(part) for part in form.quarter.data.split("-"))
@@ -102,19 +120,13 @@ def _record_form(pair: MentoringPair, record: MonitoringRecord | None):
     form.quarter.choices = forms.quarter_choices(pair.starts_on, last)
     if request.method == "GET" and record is not None:
         forms.fill_record_form(form, record)
-    if request.method == "POST":
-        require(Action.EDIT, pair.organization)
-        if form.validate_on_submit():
-            try:
-                starts_on, ends_on = _period(form, pair)
-                operations.save_record(pair, starts_on, ends_on, forms.entries_of(form), record)
-            except MonitoringError as problem:
-                field = getattr(form, f"{problem.key}_number", None) or getattr(
-                    form, f"{problem.key}_text", None) or form.quarter
-                field.errors = [*field.errors, str(problem)]
-            else:
-                flash(_("Stage 1 of the period has been saved."), "success")
-                return redirect(url_for("monitoring.pair", pair_id=pair.id))
+    saved = _posted(
+        form, pair, lambda: operations.save_record(pair, *_period(form),
+                                                   forms.entries_of(form), record),
+        lambda key: getattr(form, f"{key}_number", None) or getattr(form, f"{key}_text", None)
+        or form.quarter, _("Stage 1 of the period has been saved."))
+    if saved:
+        return saved
     return render_template(
         "monitoring/record_form.html", organization=pair.organization, pair=pair, form=form,
         record=record, can_edit=_can_edit(pair), sides=list(Side)), 422 if form.errors else 200
@@ -143,18 +155,14 @@ def _answers(member: PairMember, stage: Stage):
         for answer in stored.answers:
             if answer.question in form:
                 form[answer.question].data = str(answer.value)
-    if request.method == "POST":
-        require(Action.EDIT, pair.organization)
-        if form.validate_on_submit():
-            try:
-                operations.save_answers(pair, participant, stage, form.answered_on.data,
-                                        forms.answers_of(form, side, stage))
-            except MonitoringError as problem:
-                field = next((f for f in form if f.name == problem.key), form.answered_on)
-                field.errors = [*field.errors, str(problem)]
-            else:
-                flash(_("The answers have been saved."), "success")
-                return redirect(url_for("monitoring.pair", pair_id=pair.id))
+    saved = _posted(
+        form, pair, lambda: operations.save_answers(pair, participant, stage,
+                                                    form.answered_on.data,
+                                                    forms.answers_of(form, side, stage)),
+        lambda key: next((f for f in form if f.name == key), form.answered_on),
+        _("The answers have been saved."))
+    if saved:
+        return saved
     return render_template(
         "monitoring/answers.html", organization=pair.organization, pair=pair, form=form,
         participant=participant, side=side, stage=stage, can_edit=_can_edit(pair),
