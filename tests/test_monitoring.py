@@ -112,6 +112,7 @@ def test_the_curator_records_stage_1_of_a_quarter(client, curator, school):
 @pytest.mark.parametrize("values", [
     {"students_passed_number": "120"}, {"joint_projects_number": "-1"},
     {"joint_projects_number": "1,5"}, {"joint_projects_text": "без числа"}, {},
+    {"students_passed_number": "nan"}, {"performance_dynamics_number": "2"},
     {"quarter": "", "starts_on": "2025-12-01", "ends_on": "2025-11-01",
      "results_risks_text": "текст"}])
 def test_a_value_out_of_its_kind_is_refused_and_nothing_saved(client, curator, school, values):

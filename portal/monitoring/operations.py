@@ -8,6 +8,7 @@ checked EDIT. Monitoring of a pair is changed only while the pair works: once it
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 
@@ -89,7 +90,7 @@ def _check_entry(key: str, entry: Entry) -> None:
         if entry.number is not None:
             raise MonitoringError(_("This criterion is described in words."), key)
         return
-    if entry.number is None:
+    if entry.number is None or not math.isfinite(entry.number):
         raise MonitoringError(_("Enter the number, or leave the criterion empty."), key)
     _check_number(key, criterion.kind, entry.number)
 
