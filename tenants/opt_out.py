@@ -37,6 +37,10 @@ CORE_STATEMENTS: dict[str, str] = {
         "portal/mentoring/counts.py _grouped: GROUP BY counts of the register of one "
         "organization the request loaded through the scope (VIEW); (key, count) tuples only, "
         "no column of a person, for the external contour that reads no personal-data row."),
+    "monitoring.counts": (
+        "portal/monitoring/counts.py _run: AVG and COUNT of the monitoring answers and records "
+        "of one organization the request loaded through the scope (VIEW); aggregates with "
+        "their numbers of respondents only, no column of a person, for the report prefill."),
 }
 # Modules that may build statements on tables or run them on the connection: their
 # SELECTs are the CORE_STATEMENTS above; the rest are writes of rows the request already
@@ -51,6 +55,7 @@ CORE_MODULES: dict[str, str] = {
     "portal/reports/models.py": "the ReportValue rule's own subquery on reports",
     "portal/database.py": "SQLite's BEGIN (no table at all)",
     "portal/mentoring/counts.py": "mentoring.counts (above)",
+    "portal/monitoring/counts.py": "monitoring.counts (above)",
     "portal/transactions.py": "SQLite's COMMIT and BEGIN IMMEDIATE taking the write lock late "
                               "(no table at all)",
 }

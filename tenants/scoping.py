@@ -37,9 +37,10 @@ reason each is safe in :data:`tenants.opt_out.CORE_STATEMENTS` (the modules that
 statements on tables: :data:`~tenants.opt_out.CORE_MODULES`): ``dashboards.aggregate``, the
 dashboards' GROUP BY statements, built on ``Scope.organizations(VIEW)`` of the caller's scope
 (reference values: sums only); ``mentoring.counts``, counts of one organization's register
-(personal data, :mod:`tenants.personal`). ``tests/scope_spy.py`` fails on any SELECT of a
-tenant table during a request that carries neither the criteria, nor an opt-out, nor a Core
-tag.
+(personal data, :mod:`tenants.personal`); ``monitoring.counts``, means and counts of one
+organization's monitoring answers (with their respondents). ``tests/scope_spy.py`` fails on
+any SELECT of a tenant table during a request that carries neither the criteria, nor an
+opt-out, nor a Core tag.
 """
 
 from __future__ import annotations

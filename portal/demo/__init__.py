@@ -3,7 +3,8 @@
 This module holds the demo region: three municipalities, about 25 organizations and one
 account per role; :mod:`portal.demo.reports` fills its quarterly reports,
 :mod:`portal.demo.roadmaps` its documents and roadmaps, :mod:`portal.demo.mentoring` the
-registers of mentors and mentees, and :mod:`portal.demo.synthetic`
+registers of mentors and mentees, :mod:`portal.demo.monitoring` their monitoring, and
+:mod:`portal.demo.synthetic`
 builds a region at scale for benchmarks (``flask demo --scale N``).
 """
 
@@ -15,6 +16,7 @@ from portal import clock
 from portal.auth import operations as accounts
 from portal.auth.models import User
 from portal.demo.mentoring import load_register
+from portal.demo.monitoring import load_monitoring
 from portal.demo.reports import load_reports
 from portal.demo.roadmaps import load_documents_and_roadmaps
 from portal.extensions import db
@@ -108,3 +110,4 @@ def load_demo() -> None:
     load_reports(region, today)
     load_documents_and_roadmaps(region, today)
     load_register(region, today)
+    load_monitoring(region, today)

@@ -95,6 +95,7 @@ class AccessKind(LabelledEnum):
     PAIR = "pair"
     CONSENT_FILE = "consent_file"  # a download of the signed consent
     EXPORT = "register_export"  # the register as an XLSX file
+    MONITORING = "monitoring"  # stage-1 records and stage-2 answers (portal/monitoring)
 
 
 LABELS: dict[type, dict] = {
@@ -132,7 +133,8 @@ LABELS: dict[type, dict] = {
                  AccessKind.PARTICIPANT: _l("participant"),
                  AccessKind.PAIRS: _l("pairs and groups"), AccessKind.PAIR: _l("pair or group"),
                  AccessKind.CONSENT_FILE: _l("signed consent (file)"),
-                 AccessKind.EXPORT: _l("register exported to XLSX")},
+                 AccessKind.EXPORT: _l("register exported to XLSX"),
+                 AccessKind.MONITORING: _l("monitoring of pairs and groups")},
 }
 
 
