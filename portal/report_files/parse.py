@@ -62,9 +62,11 @@ class Rejected(ValueError):
 
 _WRONG_KIND = {fmt.FORMAT_REPORT: "municipal_file", fmt.FORMAT_BULK: "report_file"}
 _ROMAN = {"I": "1", "II": "2", "III": "3", "IV": "4"}
-_QUARTER_TEXT = re.compile(r"\b(IV|III|II|I) квартал (\d{4})\b")
+_QUARTER_TEXT = re.compile(r"\b(IV|III|II|I) (?:квартал|quarter) (\d{4})\b")
 _OWNER_TEXT = re.compile(r"^(\S+) [—–-] ")
-_OWNER_LABELS = {"organization": "организация", "municipality": "муниципалитет"}
+# The labels of those rows in either language of the template.
+_OWNER_LABELS = {"organization": ("организация", "organization"),
+                 "municipality": ("муниципалитет", "муниципальное образование", "municipality")}
 
 
 def _visible_meta(grid: Grid, position: int, key: str) -> dict[str, str]:
@@ -72,16 +74,16 @@ def _visible_meta(grid: Grid, position: int, key: str) -> dict[str, str]:
     «Муниципалитет» row (code — name) and the «Период» row of a template, which Excel and
     LibreOffice keep when the template is saved as CSV (the hidden metadata sheet is lost)."""
     found: dict[str, str] = {}
-    label = _OWNER_LABELS[key]
     for _line, values in grid.rows[:position]:
         texts = [str(v).strip() for v in values if v is not None]
         labels = [normalize_header(t) for t in texts]
-        if label in labels[:-1]:
-            owner = _OWNER_TEXT.match(texts[labels.index(label) + 1])
+        at = next((i for i, text in enumerate(labels[:-1]) if text in _OWNER_LABELS[key]), None)
+        if at is not None:
+            owner = _OWNER_TEXT.match(texts[at + 1])
             if owner:
                 found[key] = owner.group(1)
         period = _QUARTER_TEXT.search(" ".join(texts))
-        if period and any(text.startswith("период") for text in labels):
+        if period and any(text.startswith(("период", "period")) for text in labels):
             found["year"], found["quarter"] = period.group(2), _ROMAN[period.group(1)]
     return found
 
