@@ -112,6 +112,7 @@ def _problem(line: int | None, column: str, kind: str, **params: Any) -> dict:
 
 
 def _missing(columns: str, header: list[Any] | None) -> Rejected:
+    """The refusal of a file without the column ``columns`` (its CSV name, worded when shown)."""
     if header is None:
         return Rejected("missing_column", columns=columns)
     found = ", ".join(f"«{str(v).strip()}»" for v in header if v is not None) or "—"
@@ -162,12 +163,12 @@ def parse_report_file(data: bytes, filename: str, organization: OrganizationSpec
     """
     grid = fmt.read_grid(data, filename)
     position, header, names = _find(grid, fmt.CODE_ALIASES, fmt.ORG_ALIASES, fmt.FORMAT_REPORT,
-                                    "«Код показателя» (code)")
+                                    "code")
     _check_meta(grid, position, fmt.FORMAT_REPORT, "organization", organization.code, quarter)
     code_at = next(i for i, n in enumerate(names) if n in fmt.CODE_ALIASES)
     value_at = next((i for i, n in enumerate(names) if n in fmt.VALUE_ALIASES), None)
     if value_at is None:
-        raise _missing("«Значение» (value)", header)
+        raise _missing("value", header)
     columns = (grid.column_name(code_at, header[code_at]),
                grid.column_name(value_at, header[value_at]))
     by_code = {i.code: i for i in catalogue}
@@ -231,7 +232,7 @@ def parse_bulk_file(data: bytes, filename: str, municipality_code: str, quarter:
     """
     grid = fmt.read_grid(data, filename)
     position, header, names = _find(grid, fmt.ORG_ALIASES, fmt.CODE_ALIASES, fmt.FORMAT_BULK,
-                                    "«Код организации» (org_code)")
+                                    "org_code")
     _check_meta(grid, position, fmt.FORMAT_BULK, "municipality", municipality_code, quarter)
     header_line = grid.rows[position][0]
     org_at = next(i for i, n in enumerate(names) if n in fmt.ORG_ALIASES)
