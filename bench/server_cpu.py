@@ -35,14 +35,14 @@ def _worker(master: int) -> int:
 
 def measure(url: str, label: str, curators: int):
     """The flows of ``curators`` curators, one at a time; CPU ms per request by step."""
-    from tests.live import LiveServer
+    from tests.live import LiveServer, make_run_arguments
 
     instance = Path(os.environ["PORTAL_INSTANCE_PATH"]) / "instance"
     instance.mkdir(exist_ok=True)
     server = LiveServer(url, instance, demo=False)
-    # make run's threads and access log, in one worker
-    server.arguments = ["--bind", f"127.0.0.1:{server.port}", "--workers", "1", "--threads",
-                        "4", "--access-logfile", "-", "wsgi:app"]
+    arguments = make_run_arguments(server.port)  # make run's threads and access log...
+    arguments[arguments.index("--workers") + 1] = "1"  # ...in one worker
+    server.arguments = arguments
     server.start()
     spent: dict[str, float] = defaultdict(float)
     try:
