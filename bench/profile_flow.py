@@ -61,6 +61,28 @@ def _flow(client, curator, run) -> None:
             **fields, "action": action}), 302)
 
 
+class _Recorder:
+    """Each step's statements, profile and CPU time (the profiler only when ``profiled``)."""
+
+    def __init__(self, engine, profiled: bool) -> None:
+        self.engine, self.profiled = engine, profiled
+        self.profiles = {step: cProfile.Profile(time.process_time) for step in STEPS}
+        self.statements: dict[str, list[str]] = defaultdict(list)
+        self.cpu: dict[str, float] = defaultdict(float)
+
+    def run(self, step, call, status):
+        with _counting(self.engine, self.statements, step):
+            started = time.process_time()
+            if self.profiled:
+                self.profiles[step].enable()
+            response = call()
+            if self.profiled:
+                self.profiles[step].disable()
+            self.cpu[step] += time.process_time() - started
+        assert response.status_code == status, (step, response.status_code)
+        return response
+
+
 def profile(url: str, label: str, curators: int, top: int, show_sql: bool = False,
             save: str = "", profiled: bool = True):
     """The flow of ``curators`` curators; the profile lines of ``label``'s database."""
@@ -71,50 +93,36 @@ def profile(url: str, label: str, curators: int, top: int, show_sql: bool = Fals
     app = database_app(url)
     with app.app_context():
         upgrade()  # as make run does; then the curators, as bench.deadline makes them
+        recorder = _Recorder(db.engine, profiled)
     people = prepare(url, curators)
-    profiles = {step: cProfile.Profile(time.process_time) for step in STEPS}
-    statements: dict[str, list[str]] = defaultdict(list)
-    with app.app_context():
-        engine = db.engine
-
-    cpu: dict[str, float] = defaultdict(float)
-
-    def run(step, call, status):
-        with _counting(engine, statements, step):
-            started = time.process_time()
-            if profiled:
-                profiles[step].enable()
-            response = call()
-            if profiled:
-                profiles[step].disable()
-            cpu[step] += time.process_time() - started
-        assert response.status_code == status, (step, response.status_code)
-        return response
 
     def warm_up(_step, call, _status):  # templates compiled, locale data loaded: not counted
         return call()
 
     _flow(app.test_client(), people[0], warm_up)
     for curator in people[1:]:
-        _flow(app.test_client(), curator, run)
-    requests = len(people) - 1
+        _flow(app.test_client(), curator, recorder.run)
+    yield from _lines(recorder, label, len(people) - 1, top, show_sql, save)
+
+
+def _lines(recorder: _Recorder, label: str, requests: int, top: int, show_sql: bool,
+           save: str):
     yield f"{label}: {requests} curators; per request: statements, CPU ms by area"
+    statements, profiles = recorder.statements, recorder.profiles
     for step in STEPS:
-        if not profiled:
+        if not recorder.profiled:
             yield (f"{step:7} {len(statements[step]) / requests:5.1f} statements, "
-                   f"{cpu[step] * 1000 / requests:6.1f} ms CPU (not profiled)")
+                   f"{recorder.cpu[step] * 1000 / requests:6.1f} ms CPU (not profiled)")
             continue
         yield _step_line(step, len(statements[step]) / requests,
                          pstats.Stats(profiles[step]), requests)
-    if not profiled:
+    if not recorder.profiled:
         return
-    if save:
-        for step in STEPS:
-            profiles[step].dump_stats(f"{save}/{label}-{step}.pstats")
-    if show_sql:
-        for step in STEPS:
-            yield f"-- {label} {step}: the statements of one request"
-            yield from (f"  {s}" for s in statements[step][:len(statements[step]) // requests])
+    for step in STEPS if save else ():
+        profiles[step].dump_stats(f"{save}/{label}-{step}.pstats")
+    for step in STEPS if show_sql else ():
+        yield f"-- {label} {step}: the statements of one request"
+        yield from (f"  {s}" for s in statements[step][:len(statements[step]) // requests])
     for step in ("form", "save", "submit"):
         yield f"-- {label} {step}: top {top} functions by own CPU time (ms per request)"
         yield from _top(pstats.Stats(profiles[step]), requests, top)

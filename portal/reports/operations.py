@@ -132,7 +132,7 @@ def save_values(report: Report, cells: Mapping[str, Any], *, user: Any, source: 
                 explanations: Mapping[str, str] | None = None,
                 validated: bool = True) -> Outcome | None:
     """Store typed values (invalid ones too: a draft never loses input) and validate
-    (``validated=False``: the caller checks them itself, as a submission does; None).
+    (unless ``validated=False``: the caller checks them itself, as a submission does).
 
     Raises :class:`ConflictError` when ``expected_version`` is stale.
     """
@@ -221,11 +221,9 @@ def _notes(report: Report, update: ValuesUpdate, indicators: Iterable[Indicator]
     if update.comment is not None and update.comment != report.comment:
         changes["comment"] = update.comment
     if update.explanations is not None:
-        # Only a written explanation is kept, and only for a warning: without one (the
-        # usual save) the warnings need not be worked out.
-        written = any(text and text.strip() for text in update.explanations.values())
-        warned = validate(report, list(indicators), overlay=update.values).warnings \
-            if written else []
+        # Only written explanations of warnings are kept: none written, no warnings to find.
+        warned = validate(report, list(indicators), overlay=update.values).warnings if any(
+            text and text.strip() for text in update.explanations.values()) else []
         cleaned = notes.explanations_for(update.explanations, (w.key for w in warned))
         problem = problem or notes.explanation_problem(cleaned)
         if cleaned != (report.explanations or {}):
