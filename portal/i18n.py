@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from flask import current_app, has_request_context, request, session
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 from flask_login import current_user
 
 SESSION_LOCALE_KEY = "locale"
@@ -43,13 +43,6 @@ def end_sentence(text: str) -> str:
     (an abbreviation such as «г.» included), so that no sentence ends in «..»."""
     text = text.rstrip()
     return text if text.endswith((".", "!", "?", "…")) else text + "."
-
-
-def russian(message) -> str:
-    """A message in Russian whatever the reader's language: for the files that are always
-    Russian (the XLSX template's instruction sheet)."""
-    with force_locale("ru"):
-        return str(message)
 
 
 def sentence_case(text: str) -> str:

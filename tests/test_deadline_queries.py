@@ -92,3 +92,23 @@ def test_edit_and_confirm_are_decided_without_a_query_exactly_as_the_predicate_d
             with count_queries() as statements:
                 assert allows(action, org, scope) is in_sql, (role, action, org)
             assert statements == []
+
+
+def test_a_save_checks_the_values_once_and_a_submission_once(client, factory, count_queries,
+                                                              monkeypatch):
+    """The checks are the flow's heaviest Python work: a save runs them once (for its
+    message), a submission once (its own checks; the save before it does not check)."""
+    from portal.reports import operations
+
+    checked: list[bool] = []
+    validate = operations.validate
+
+    def counting(report, *args, **kwargs):
+        checked.append(kwargs.get("for_submission", False))
+        return validate(report, *args, **kwargs)
+
+    monkeypatch.setattr(operations, "validate", counting)
+    _flow(client, factory, count_queries)
+    # The form of a report not started yet has nothing to check; the save checks for its
+    # message, the submission runs its own checks only.
+    assert checked == [False, True], checked

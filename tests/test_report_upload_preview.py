@@ -133,6 +133,28 @@ def test_a_report_template_saved_as_csv_is_checked_like_the_workbook(client, fac
     assert snapshot() == before
 
 
+def test_a_template_made_in_english_is_read_back_like_the_russian_one(client, factory):
+    """A template downloaded in English names its sheets, columns and rows in English; it is
+    read back like the Russian one, saved as CSV too (checked against its own quarter)."""
+    world = make_world(factory)
+    client.login(world.curator)
+    english = {"Accept-Language": "en"}
+    base = f"/organizations/{world.school.id}/reports/{world.period.id}"
+    template = client.get(f"{base}/template.xlsx", headers=english).get_data()
+    assert load_workbook(io.BytesIO(template)).sheetnames == ["Report", "Instructions", "_meta"]
+    filled = fill_workbook(template, {"staff_total": 60}, sheet="Report")
+    for data, name in ((filled, "report.xlsx"), (saved_as_csv(filled, EXCEL_EN_UTF8), "r.csv")):
+        page = _preview(client, f"{base}/upload", data, name)
+        assert 'data-testid="confirm-upload"' in page, page[page.find("alert"):][:800]
+    other = period_operations.open_period(world.region, 2026, 2)
+    old = client.get(f"/organizations/{world.school.id}/reports/{other.id}/template.xlsx",
+                     headers=english).get_data()
+    refused = post_file(client, f"{base}/upload", saved_as_csv(
+        fill_workbook(old, {"staff_total": 60}, sheet="Report"), EXCEL_EN_UTF8), "r.csv")
+    assert refused.status_code == 422
+    assert "Этот файл — шаблон за период «II квартал 2026 г.»" in refused.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("how", [EXCEL_RU, LIBREOFFICE], ids=["excel", "libreoffice"])
 def test_a_municipal_template_saved_as_csv_is_checked_like_the_workbook(client, factory, how):
     world = make_world(factory)

@@ -12,13 +12,17 @@ from pathlib import Path
 import openpyxl
 import pytest
 from babel.messages.pofile import read_po
+from flask_babel import force_locale
 from jinja2 import nodes
 
 from portal import create_app
 from portal.config import TestConfig
 from portal.extensions import db
+from portal.report_files import file_format as fmt
+from portal.report_files.workbooks import UPLOAD_MUNICIPAL_FILE
+from portal.reports.forms import UPLOAD_FROM_FILE
 from tests.demo_site import DEMO_ROLES, crawl, log_in, save_a_value
-from tests.visible_text import REPEATED_UNIT, faults
+from tests.visible_text import ALLOWED_LATIN, LATIN_WORD, REPEATED_UNIT, ROMAN, faults, read
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "portal" / "translations" / "ru" / "LC_MESSAGES" / "messages.po"
@@ -183,17 +187,127 @@ def test_consequential_actions_ask_inside_the_page(demo_site, login):
     assert asked or login == "head"
 
 
-def test_instruction_sheet_names_the_real_button(demo_site):
-    client = demo_site.test_client()
-    log_in(client, "curator")
+QUOTED = re.compile(r"[«“]([^»”]+)[»”]")
+CYRILLIC = re.compile(r"[А-Яа-яЁё]")
+DOUBLED_PUNCTUATION = re.compile(r"(?<![.…])\.\.(?![.…])|[,;:]\s*[,;:.]|\.\s*[,;:]|[!?]\s*\.")
+# Typed into a CSV file as they stand, in either language: column names and indicator codes.
+TYPED = {"code", "value", "org_code", "BOM", "UTF", "CSV", "Windows"}
+
+
+def _page_text(client, url: str) -> str:
+    return read(client.get(url).get_data(as_text=True))[0]
+
+
+def _filled(data: bytes, column: str, row: int, value: int) -> bytes:
+    """The downloaded template with one value typed in, as a user sends it back."""
+    workbook = openpyxl.load_workbook(io.BytesIO(data))
+    workbook.worksheets[0][f"{column}{row}"] = value
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _preview(client, page_url: str, upload_url: str, data: bytes) -> str:
+    """The visible text of the check page the uploaded file leads to (nothing is saved)."""
+    page = client.get(upload_url).get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    sent = client.post(upload_url, content_type="multipart/form-data", data={
+        "file": (io.BytesIO(data), "filled.xlsx"), "csrf_token": token})
+    assert sent.status_code in (302, 303), sent.status_code
+    return "\n".join((_page_text(client, page_url), read(page)[0],
+                      _page_text(client, sent.headers["Location"])))
+
+
+def _report_files(client) -> tuple[bytes, str]:
+    """The curator's template and the text of the pages it names: the report, the upload
+    page and the check page of the filled template."""
     form_url = re.search(r'href="(/organizations/\d+/reports/\d+)"',
                          client.get("/").get_data(as_text=True)).group(1)
-    form = client.get(form_url).get_data(as_text=True)
-    button = re.search(r'href="[^"]*/upload"[^>]*>([^<]+)<', form).group(1).strip()
-    workbook = openpyxl.load_workbook(io.BytesIO(client.get(form_url + "/template.xlsx").data))
-    lines = [row[0] for row in workbook["Инструкция"].iter_rows(values_only=True) if row[0]]
-    assert any(f"«{button}»" in line for line in lines), (button, lines)
-    assert not [line for line in lines if re.search(r"(?<!\.)\.\.(?!\.)", line)]
+    data = client.get(form_url + "/template.xlsx").data
+    code_row = next(row[0].row for row in openpyxl.load_workbook(io.BytesIO(data)).worksheets[0]
+                    .iter_rows(min_col=1, max_col=1) if row[0].value == "staff_total")
+    return data, _preview(client, form_url, form_url + "/upload",
+                          _filled(data, "E", code_row, 1251))
+
+
+def _municipal_files(client) -> tuple[bytes, str]:
+    """The coordinator's municipal template and the text of the pages it names."""
+    status = next(url for url, _r in crawl(client) if url.endswith("/status"))
+    html = client.get(status).get_data(as_text=True)
+    template = re.search(r'href="([^"]+/template\.xlsx)"', html).group(1)
+    data = client.get(template).data
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).worksheets[0]
+    column = next(c.column_letter for c in sheet[5] if c.value == "staff_total")
+    row = next(r[0].row for r in sheet.iter_rows(min_row=6) if r[3].value in (
+        "не начат", "черновик", "not started", "draft"))
+    upload = re.search(r'href="([^"]+/upload)"', html).group(1)
+    return data, _preview(client, status, upload, _filled(data, column, row, 7))
+
+
+def _instructions(data: bytes) -> tuple[list[str], set[str]]:
+    """The instruction sheet's lines and the names the workbook itself shows (its sheets, its
+    column headers and the labels above them)."""
+    workbook = openpyxl.load_workbook(io.BytesIO(data))
+    sheet = next(s for s in workbook.worksheets if s.title in fmt.SKIPPED_SHEETS)
+    lines = [row[0] for row in sheet.iter_rows(values_only=True) if row[0]]
+    names = {s.title for s in workbook.worksheets} | {
+        str(c.value) for row in workbook.worksheets[0].iter_rows(max_row=5) for c in row if c.value}
+    return lines, names
+
+
+def _instruction_faults(data: bytes, pages: str, locale: str) -> list[str]:
+    lines, names = _instructions(data)
+    found = [f"not a button or a name of the file: {name!r}" for line in lines
+             for name in QUOTED.findall(line)
+             if name not in names and name not in pages and not re.fullmatch(r"[\d ,.]+", name)]
+    found += [f"doubled punctuation: {line!r}" for line in lines
+              if DOUBLED_PUNCTUATION.search(line)]
+    # The organization's or municipality's own name is data in whatever language it has.
+    text = [re.sub(r" — .*?\. (Period|Период):", " ", line) for line in lines]
+    if locale == "ru":
+        found += [f"English: {word!r} in {line!r}" for line in text
+                  for word in LATIN_WORD.findall(line) if word not in TYPED and "_" not in word
+                  and word not in ALLOWED_LATIN and not ROMAN.match(word)]
+    else:
+        found += [f"Russian: {line!r}" for line in text if CYRILLIC.search(line)]
+    return found
+
+
+@pytest.mark.parametrize("locale", ["ru", "en"])
+@pytest.mark.parametrize("login, files", [("curator", _report_files),
+                                          ("ozersk", _municipal_files)])
+def test_instruction_sheet_names_the_real_buttons(demo_site, login, files, locale):
+    """A template's instructions name the buttons as the pages do, in the user's language."""
+    client = demo_site.test_client()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
+                      client.get("/login").get_data(as_text=True)).group(1)
+    client.post("/language", data={"locale": locale, "csrf_token": token})  # before logging in
+    log_in(client, login)
+    data, pages = files(client)
+    lines, _names = _instructions(data)
+    button = UPLOAD_FROM_FILE if login == "curator" else UPLOAD_MUNICIPAL_FILE
+    with demo_site.test_request_context(), force_locale(locale):
+        quoted = ("«{}»" if locale == "ru" else "“{}”").format(button)
+        assert any(quoted in line for line in lines), (quoted, lines)
+    assert len(lines) > 5 and not _instruction_faults(data, pages, locale), \
+        _instruction_faults(data, pages, locale)
+
+
+def test_the_instruction_check_sees_each_fault(demo_site):
+    client = demo_site.test_client()
+    log_in(client, "curator")
+    data, pages = _report_files(client)
+    lines, _names = _instructions(data)
+    assert not _instruction_faults(data, pages, "ru")
+    assert _instruction_faults(data, pages.replace("Загрузить из файла", ""), "ru")
+    assert _instruction_faults(data, pages, "en")  # Russian in what should be English
+    broken = openpyxl.load_workbook(io.BytesIO(data))
+    sheet = next(s for s in broken.worksheets if s.title in fmt.SKIPPED_SHEETS)
+    sheet["A3"] = sheet["A3"].value + ". Press Upload.."
+    out = io.BytesIO()
+    broken.save(out)
+    found = "\n".join(_instruction_faults(out.getvalue(), pages, "ru"))
+    assert "doubled punctuation" in found and "English: 'Press'" in found, found
 
 
 def test_favicon_is_served_without_a_login(client):

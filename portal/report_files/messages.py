@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from portal.report_files import file_format as fmt
 from portal.report_files.parse import Rejected
 from portal.reports.models import Period
 from portal.tabular import FileRejected
@@ -55,7 +56,7 @@ REJECTIONS = {
                                "not rename or delete the columns of the template."),
     "no_values": _l("The file holds no indicator values."),
     "no_indicator_columns": _l("The table has no indicator columns: the header row must hold "
-                               "the indicator codes after «Код организации»."),
+                               "the indicator codes after “%(org)s”."),
     "not_responsible": _l("Row %(row)d: the organization with the code “%(code)s” is not "
                           "among the organizations you are responsible for. The whole file "
                           "was rejected; nothing was saved."),
@@ -89,15 +90,21 @@ def structural(problem: dict) -> RowProblem:
                       str(PROBLEMS[problem["p"]]) % params)
 
 
+_COLUMNS = {"code": fmt.CODE_HEADER, "value": fmt.VALUE_HEADER, "org_code": fmt.ORG_HEADER}
+
+
 def rejection(rejected: Rejected, period: Period) -> FileRejected:
     """The refusal of a whole file, worded (the quarter named as the user reads it)."""
-    params = dict(rejected.params)
+    params = {"org": fmt.ORG_HEADER, **rejected.params}
     if rejected.key == "other_quarter":
         year, quarter = params.pop("year"), params.pop("quarter")
-        roman = {"1": "I", "2": "II", "3": "III", "4": "IV"}.get(quarter, quarter)
-        params["other"] = _("%(q)s quarter %(y)d", q=roman, y=int(year)) \
-            if year.isdigit() else year
+        # A quarter the file names is worded as the Period model words its own.
+        params["other"] = Period(year=int(year), quarter=int(quarter)).label \
+            if year.isdigit() and quarter in ("1", "2", "3", "4") else year
         params["period"] = period.label
+    if "columns" in params:
+        params["columns"] = _("“%(name)s” (%(code)s)", name=_COLUMNS[params["columns"]],
+                              code=params["columns"])
     return FileRejected(str(REJECTIONS[rejected.key]) % params)
 
 

@@ -62,9 +62,11 @@ class Rejected(ValueError):
 
 _WRONG_KIND = {fmt.FORMAT_REPORT: "municipal_file", fmt.FORMAT_BULK: "report_file"}
 _ROMAN = {"I": "1", "II": "2", "III": "3", "IV": "4"}
-_QUARTER_TEXT = re.compile(r"\b(IV|III|II|I) квартал (\d{4})\b")
+_QUARTER_TEXT = re.compile(r"\b(IV|III|II|I) (?:квартал|quarter) (\d{4})\b")
 _OWNER_TEXT = re.compile(r"^(\S+) [—–-] ")
-_OWNER_LABELS = {"organization": "организация", "municipality": "муниципалитет"}
+# The labels of those rows in either language of the template.
+_OWNER_LABELS = {"organization": ("организация", "organization"),
+                 "municipality": ("муниципалитет", "муниципальное образование", "municipality")}
 
 
 def _visible_meta(grid: Grid, position: int, key: str) -> dict[str, str]:
@@ -72,16 +74,16 @@ def _visible_meta(grid: Grid, position: int, key: str) -> dict[str, str]:
     «Муниципалитет» row (code — name) and the «Период» row of a template, which Excel and
     LibreOffice keep when the template is saved as CSV (the hidden metadata sheet is lost)."""
     found: dict[str, str] = {}
-    label = _OWNER_LABELS[key]
     for _line, values in grid.rows[:position]:
         texts = [str(v).strip() for v in values if v is not None]
         labels = [normalize_header(t) for t in texts]
-        if label in labels[:-1]:
-            owner = _OWNER_TEXT.match(texts[labels.index(label) + 1])
+        at = next((i for i, text in enumerate(labels[:-1]) if text in _OWNER_LABELS[key]), None)
+        if at is not None:
+            owner = _OWNER_TEXT.match(texts[at + 1])
             if owner:
                 found[key] = owner.group(1)
         period = _QUARTER_TEXT.search(" ".join(texts))
-        if period and any(text.startswith("период") for text in labels):
+        if period and any(text.startswith(("период", "period")) for text in labels):
             found["year"], found["quarter"] = period.group(2), _ROMAN[period.group(1)]
     return found
 
@@ -110,6 +112,7 @@ def _problem(line: int | None, column: str, kind: str, **params: Any) -> dict:
 
 
 def _missing(columns: str, header: list[Any] | None) -> Rejected:
+    """The refusal of a file without the column ``columns`` (its CSV name, worded when shown)."""
     if header is None:
         return Rejected("missing_column", columns=columns)
     found = ", ".join(f"«{str(v).strip()}»" for v in header if v is not None) or "—"
@@ -160,12 +163,12 @@ def parse_report_file(data: bytes, filename: str, organization: OrganizationSpec
     """
     grid = fmt.read_grid(data, filename)
     position, header, names = _find(grid, fmt.CODE_ALIASES, fmt.ORG_ALIASES, fmt.FORMAT_REPORT,
-                                    "«Код показателя» (code)")
+                                    "code")
     _check_meta(grid, position, fmt.FORMAT_REPORT, "organization", organization.code, quarter)
     code_at = next(i for i, n in enumerate(names) if n in fmt.CODE_ALIASES)
     value_at = next((i for i, n in enumerate(names) if n in fmt.VALUE_ALIASES), None)
     if value_at is None:
-        raise _missing("«Значение» (value)", header)
+        raise _missing("value", header)
     columns = (grid.column_name(code_at, header[code_at]),
                grid.column_name(value_at, header[value_at]))
     by_code = {i.code: i for i in catalogue}
@@ -229,7 +232,7 @@ def parse_bulk_file(data: bytes, filename: str, municipality_code: str, quarter:
     """
     grid = fmt.read_grid(data, filename)
     position, header, names = _find(grid, fmt.ORG_ALIASES, fmt.CODE_ALIASES, fmt.FORMAT_BULK,
-                                    "«Код организации» (org_code)")
+                                    "org_code")
     _check_meta(grid, position, fmt.FORMAT_BULK, "municipality", municipality_code, quarter)
     header_line = grid.rows[position][0]
     org_at = next(i for i, n in enumerate(names) if n in fmt.ORG_ALIASES)

@@ -1,4 +1,4 @@
-"""Report files: XLSX templates and exports with Russian headers, built with openpyxl.
+"""Report files: XLSX templates and exports in the user's language, built with openpyxl.
 
 What the files look like (sheets, headers, metadata) is in :mod:`portal.report_files.file_format`;
 uploads are read by the pure parser of :mod:`portal.report_files.parse`.
@@ -10,17 +10,20 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from portal import sheets
-from portal.catalogue.models import Indicator, Unit
-from portal.catalogue.standard import SECTIONS
-from portal.i18n import end_sentence, russian
+from portal.catalogue.models import UNIT_LABELS, Indicator, Unit, section_label
+from portal.i18n import end_sentence, with_unit
 from portal.report_files.file_format import (
     BULK_SHEET,
+    CODE_HEADER,
     EXPORT_SHEET,
     FORMAT_BULK,
     FORMAT_REPORT,
@@ -29,27 +32,20 @@ from portal.report_files.file_format import (
     ORG_HEADER,
     ORG_NAME_HEADER,
     ORG_TYPE_HEADER,
+    PREVIOUS_HEADER,
     REPORT_HEADERS,
     REPORT_SHEET,
     STATE_HEADER,
+    VALUE_HEADER,
 )
+from portal.report_files.upload import UPLOAD_MAX_BYTES
 from portal.reports.forms import UPLOAD_FROM_FILE
-from portal.reports.models import Period
-from tenants.models import Municipality, Organization, OrganizationType
+from portal.reports.models import Period, ReportState
+from tenants.models import Municipality, Organization
 
-# -- Russian names of the catalogue's units, types and states in the files --------------------
-
-RU_UNITS = {Unit.COUNT: "чел./ед.", Unit.PERCENT: "%", Unit.SCORE: "балл (1–10)"}
-RU_TYPES = {
-    OrganizationType.SCHOOL: "общеобразовательная организация",
-    OrganizationType.KINDERGARTEN: "дошкольная образовательная организация",
-    OrganizationType.COLLEGE: "профессиональная образовательная организация",
-    OrganizationType.ADDITIONAL: "организация дополнительного образования",
-}
-RU_STATES = {"draft": "черновик", "awaiting_head": "ожидает подтверждения руководителя",
-             "submitted": "сдан", "accepted": "принят", "returned": "возвращён на доработку",
-             None: "не начат"}
-ROMAN = ["I", "II", "III", "IV"]
+# The buttons the instructions name, as the pages name them (tests/test_wording.py checks).
+UPLOAD_MUNICIPAL_FILE = _l("Upload a municipal file")  # portal/status/views.py
+SAVE_FROM_FILE = _l("Save the values from the file")  # report_files/_upload_problems.html
 
 
 _BOLD = Font(bold=True)
@@ -60,14 +56,20 @@ _GREY_FILL = PatternFill("solid", fgColor="EDEDED")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 
 
-def ru_label(indicator: Indicator, org_type: OrganizationType | None = None) -> str:
-    """The indicator's Russian label, specific to the organization type where it has one."""
-    special = (indicator.type_labels or {}).get(org_type.value) if org_type else None
-    return special["ru"] if special else indicator.label_ru
+def _state(state: str | None) -> str:
+    return ReportState(state).label if state else _("not started")
 
 
-def period_text(period: Period) -> str:
-    return f"{ROMAN[period.quarter - 1]} квартал {period.year} г."
+def _unit(indicator: Indicator) -> str:
+    return str(UNIT_LABELS[indicator.unit])
+
+
+def _period_line(period: Period) -> str:
+    """«IV quarter 2026 (deadline: …)»: the period as the pages name it, with its deadline
+    (the short date: the long Russian one holds a narrow no-break space, which a template saved
+    as a Windows-1251 CSV cannot keep)."""
+    return _("%(period)s (deadline: %(deadline)s)", period=period.label,
+             deadline=format_date(period.deadline, "short"))
 
 
 def _number(value: Any) -> Any:
@@ -104,20 +106,20 @@ def _validation(indicator: Indicator) -> tuple[str, DataValidation]:
     if indicator.unit is Unit.COUNT:
         check = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0",
                                allow_blank=True)
-        text = "Введите целое число не меньше 0."
+        text = _("Enter a whole number of 0 or more.")
         key = "count"
     elif indicator.unit is Unit.PERCENT:
         check = DataValidation(type="decimal", operator="between", formula1="0",
                                formula2="100", allow_blank=True)
-        text = "Введите число от 0 до 100 (проценты)."
+        text = _("Enter a percentage from 0 to 100.")
         key = "percent"
     else:
         check = DataValidation(type="decimal", operator="between", formula1="1", formula2="10",
                                allow_blank=True)
-        text = "Введите средний балл от 1 до 10."
+        text = _("Enter an average score from 1 to 10.")
         key = "score"
-    check.error, check.errorTitle = text, "Недопустимое значение"
-    check.prompt, check.promptTitle = text, "Значение"
+    check.error, check.errorTitle = text, _("Invalid value")
+    check.prompt, check.promptTitle = text, str(VALUE_HEADER)
     check.showErrorMessage = check.showInputMessage = True
     return key, check
 
@@ -133,7 +135,7 @@ def _add_validations(sheet: Any, ranges: list[tuple[Indicator, str]]) -> None:
 
 
 def _instructions(workbook: Workbook, lines: list[str]) -> None:
-    sheet = workbook.create_sheet(INSTRUCTIONS_SHEET)
+    sheet = workbook.create_sheet(str(INSTRUCTIONS_SHEET))
     sheet.column_dimensions["A"].width = 110
     for line in lines:
         sheet.append([line])
@@ -141,17 +143,20 @@ def _instructions(workbook: Workbook, lines: list[str]) -> None:
     sheet["A1"].font = _TITLE
 
 
-CSV_INSTRUCTIONS = [
-    "Вместо этого файла можно загрузить CSV-файл с двумя столбцами: code и value "
-    "(или «Код показателя» и «Значение»); первая строка — названия столбцов.",
-    "Кодировка UTF-8 (с BOM или без) или Windows-1251, разделитель — точка с запятой или "
-    "запятая. Дробную часть можно отделять запятой (12,5) или точкой (12.5); при разделителе "
-    "«запятая» число с запятой возьмите в кавычки: \"12,5\".",
-    "Пример:",
-    "code;value",
-    "staff_total;48",
-    "students_passed_pct;87,5",
-]
+def _csv_instructions() -> list[str]:
+    """How to send the same report as a CSV file; the column names and codes stay as typed."""
+    return [
+        _("Instead of this file you can upload a CSV file with two columns, code and value (or "
+          "“%(code)s” and “%(value)s”); the first line holds the column names.",
+          code=CODE_HEADER, value=VALUE_HEADER),
+        _("Encoding UTF-8 (with or without BOM) or Windows-1251, separated by semicolons or "
+          "commas. The decimal mark may be a comma (12,5) or a point (12.5); with commas as "
+          "separators, put a number with a comma in quotes: \"12,5\"."),
+        _("Example:"),
+        "code;value",
+        "staff_total;48",
+        "students_passed_pct;87,5",
+    ]
 
 
 def report_template(organization: Organization, period: Period, indicators: list[Indicator],
@@ -164,7 +169,7 @@ def report_template(organization: Organization, period: Period, indicators: list
     """
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = REPORT_SHEET
+    sheet.title = str(REPORT_SHEET)
     header_row = 5
     _report_header(sheet, organization, period, state, header_row)
     _report_rows(sheet, organization, indicators, current, previous, header_row)
@@ -189,14 +194,13 @@ def _finish(workbook: Workbook, widths: Iterable[tuple[str, int]], header_row: i
 
 def _report_header(sheet: Any, organization: Organization, period: Period,
                    state: str | None, header_row: int) -> None:
-    sheet["B1"] = "Отчёт о реализации целевой модели наставничества педагогических работников"
+    sheet["B1"] = _("Report on the target model of mentoring of teachers")
     sheet["B1"].font = _TITLE
-    sheet.append([None, "Организация", f"{organization.code} — {organization.name}"])
-    sheet.append([None, "Период", f"{period_text(period)} (срок сдачи: "
-                                  f"{period.deadline.strftime('%d.%m.%Y')})"])
-    sheet.append([None, "Состояние отчёта", RU_STATES.get(state, state)])
+    sheet.append([None, _("Organization"), f"{organization.code} — {organization.name}"])
+    sheet.append([None, _("Period"), _period_line(period)])
+    sheet.append([None, str(STATE_HEADER), _state(state)])
     for column, title in enumerate(REPORT_HEADERS, start=1):
-        cell = sheet.cell(row=header_row, column=column, value=title)
+        cell = sheet.cell(row=header_row, column=column, value=str(title))
         cell.font, cell.fill, cell.alignment = _BOLD, _HEADER_FILL, _WRAP
 
 
@@ -206,8 +210,8 @@ def _report_rows(sheet: Any, organization: Organization, indicators: list[Indica
     """A row per indicator under the header, its value cell checked by Excel."""
     for row, indicator in enumerate(indicators, start=header_row + 1):
         raw, value = current.get(indicator.code, ("", None))
-        sheet.append([indicator.code, SECTIONS.get(indicator.section, (indicator.section,))[0],
-                      ru_label(indicator, organization.type), RU_UNITS[indicator.unit],
+        sheet.append([indicator.code, section_label(indicator.section),
+                      indicator.label(organization.type), _unit(indicator),
                       _cell_value(raw, value), _number(previous.get(indicator.code))])
         sheet.cell(row=row, column=5).fill = _INPUT_FILL
         sheet.cell(row=row, column=3).alignment = _WRAP
@@ -216,27 +220,36 @@ def _report_rows(sheet: Any, organization: Organization, indicators: list[Indica
                              in enumerate(indicators, start=header_row + 1)])
 
 
+def _owner_line(label: str, code: str, name: str, period: Period) -> str:
+    return end_sentence(_("%(label)s: %(code)s — %(name)s. Period: %(period)s", label=label,
+                          code=code, name=name, period=period.label))
+
+
+def _size_limit() -> str:
+    return _("The file must be smaller than %(mb)d MB.", mb=UPLOAD_MAX_BYTES // 2 ** 20)
+
+
 def _report_instructions(organization: Organization, period: Period) -> list[str]:
     return [
-        "Как заполнить отчёт",
-        f"Организация: {organization.code} — {organization.name}. "
-        + end_sentence(f"Период: {period_text(period)}"),
-        "1. Заполните столбец «Значение» на листе «Отчёт» (жёлтые ячейки). Столбец «Значение за "
-        "прошлый квартал» — для сравнения, его можно не трогать.",
-        "2. Количество — целое число не меньше 0; доля — процент от 0 до 100; удовлетворённость "
-        "— средний балл от 1 до 10. Можно писать 12,5 или 12.5 и «1 200».",
-        "3. Вводите сами числа, не формулы; не объединяйте ячейки, не меняйте и не удаляйте "
-        "столбцы и скрытый столбец с кодами показателей.",
-        "4. Пустая ячейка «Значение» означает, что значения нет (если оно было сохранено, "
-        "оно будет удалено — это будет видно на странице проверки).",
-        f"5. Загрузите файл на портале: «{russian(UPLOAD_FROM_FILE)}» на странице отчёта. "
-        "Портал покажет все "
-        "изменения и ошибки по строкам; данные сохранятся только после подтверждения и только "
-        "целиком.",
-        "6. Файл предназначен только для этой организации и этого периода: файл другой "
-        "организации или другого квартала будет отклонён. Размер файла — меньше 20 МБ.",
+        _("How to fill in the report"),
+        _owner_line(_("Organization"), organization.code, organization.name, period),
+        _("1. Fill in the “%(value)s” column on the “%(sheet)s” sheet (the yellow cells). The "
+          "“%(previous)s” column is there to compare with; you may leave it as it is.",
+          value=VALUE_HEADER, sheet=REPORT_SHEET, previous=PREVIOUS_HEADER),
+        _("2. A count is a whole number of 0 or more, a share is a percentage from 0 to 100, "
+          "satisfaction is an average score from 1 to 10. You may write 12,5 or 12.5, and "
+          "“1 200”."),
+        _("3. Enter numbers, not formulas; do not merge cells, and do not change or delete the "
+          "columns, the hidden column of indicator codes included."),
+        _("4. An empty “%(value)s” cell means there is no value (a value saved before is "
+          "deleted, and the check page shows it).", value=VALUE_HEADER),
+        _("5. Upload the file with “%(upload)s” on the report page. The portal shows every "
+          "change and every error by row; nothing is saved until you press “%(save)s”, and "
+          "then everything is saved at once.", upload=UPLOAD_FROM_FILE, save=SAVE_FROM_FILE),
+        _("6. The file is only for this organization and this period: a file of another "
+          "organization or another quarter is refused.") + " " + _size_limit(),
         "",
-        *CSV_INSTRUCTIONS,
+        *_csv_instructions(),
     ]
 
 
@@ -252,7 +265,7 @@ def bulk_template(municipality: Municipality, period: Period, organizations: lis
     """
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = BULK_SHEET
+    sheet.title = str(BULK_SHEET)
     header_row = 5
     _bulk_header(sheet, municipality, period, indicators, header_row)
     for row, org in enumerate(organizations, start=header_row + 1):
@@ -267,21 +280,20 @@ def bulk_template(municipality: Municipality, period: Period, organizations: lis
 def _bulk_header(sheet: Any, municipality: Municipality, period: Period,
                  indicators: list[Indicator], header_row: int) -> None:
     """The title, the indicators' names over their columns, and the row of codes."""
-    sheet["A1"] = f"Отчёты организаций: {municipality.name}"
+    sheet["A1"] = _("Reports of the organizations: %(name)s", name=municipality.name)
     sheet["A1"].font = _TITLE
-    sheet["A2"] = f"Период: {period_text(period)} (срок сдачи: " \
-                  f"{period.deadline.strftime('%d.%m.%Y')})"
+    sheet["A2"] = _("Period: %(period)s", period=_period_line(period))
     # Read back from a template saved as CSV, where the hidden metadata sheet is lost.
-    sheet["A3"], sheet["B3"] = "Муниципалитет", f"{municipality.code} — {municipality.name}"
+    sheet["A3"], sheet["B3"] = _("Municipality"), f"{municipality.code} — {municipality.name}"
     labels_row = header_row - 1
     for column, indicator in enumerate(indicators, start=len(_BULK_FIXED) + 1):
         label = sheet.cell(row=labels_row, column=column,
-                           value=f"{ru_label(indicator)}, {RU_UNITS[indicator.unit]}")
+                           value=with_unit(indicator.label(), _unit(indicator)))
         label.alignment, label.font = _WRAP, Font(size=9)
         sheet.column_dimensions[get_column_letter(column)].width = 16
     sheet.row_dimensions[labels_row].height = 90
     for column, title in enumerate(_BULK_FIXED + [i.code for i in indicators], start=1):
-        cell = sheet.cell(row=header_row, column=column, value=title)
+        cell = sheet.cell(row=header_row, column=column, value=str(title))
         cell.font, cell.fill = _BOLD, _HEADER_FILL
 
 
@@ -289,8 +301,8 @@ def _bulk_row(sheet: Any, row: int, org: Organization, indicators: list[Indicato
               values: dict[str, tuple[str, Any]], state: str | None) -> None:
     sheet.cell(row=row, column=1, value=org.code)
     sheet.cell(row=row, column=2, value=org.short_name or org.name)
-    sheet.cell(row=row, column=3, value=RU_TYPES[org.type])
-    sheet.cell(row=row, column=4, value=RU_STATES.get(state))
+    sheet.cell(row=row, column=3, value=org.type.label)
+    sheet.cell(row=row, column=4, value=_state(state))
     for column, indicator in enumerate(indicators, start=len(_BULK_FIXED) + 1):
         cell = sheet.cell(row=row, column=column)
         if not indicator.applies(org.type):
@@ -311,21 +323,23 @@ def _bulk_validations(sheet: Any, indicators: list[Indicator], header_row: int,
 
 def _bulk_instructions(municipality: Municipality, period: Period) -> list[str]:
     return [
-        "Как заполнить сводный файл муниципалитета",
-        f"Муниципалитет: {municipality.code} — {municipality.name}. "
-        + end_sentence(f"Период: {period_text(period)}"),
-        "1. Одна строка — одна организация (столбец «Код организации»), один столбец — один "
-        "показатель (код показателя в строке заголовка, его название — над ним).",
-        "2. Серые ячейки — показатели, которые организация этого типа не сдаёт: оставьте их "
-        "пустыми. Пустая ячейка означает «значения нет».",
-        "3. Строку организации, отчёт которой уже сдан или принят, можно оставить без изменений: "
-        "изменить такой отчёт нельзя, и строка с изменениями будет отмечена как ошибка.",
-        "4. Строка с кодом организации, которая не относится к вашему муниципалитету или "
-        "к вашей зоне ответственности, отклоняет весь файл.",
-        "5. Данные сохраняются только после проверки и подтверждения, и только целиком: "
-        "если в файле есть ошибки, не сохраняется ничего. Размер файла — меньше 20 МБ.",
-        "6. CSV: первая строка — org_code (или «Код организации») и коды показателей; "
-        "кодировка UTF-8 или Windows-1251, разделитель — точка с запятой или запятая.",
+        _("How to fill in the municipal file"),
+        _owner_line(_("Municipality"), municipality.code, municipality.name, period),
+        _("1. One row is one organization (the “%(org)s” column), one column is one indicator "
+          "(the indicator's code in the header row, its name above it).", org=ORG_HEADER),
+        _("2. Grey cells are indicators that organizations of that type do not report: leave "
+          "them empty. An empty cell means there is no value."),
+        _("3. The row of an organization whose report is already submitted or accepted may be "
+          "left as it is: such a report cannot be changed, and a row with changes is marked as "
+          "an error."),
+        _("4. A row with the code of an organization outside your municipality or your area of "
+          "responsibility refuses the whole file."),
+        _("5. Upload the file with “%(upload)s” on the status page. The data are saved only "
+          "after the check, when you press “%(save)s”, and only all at once: if the file has "
+          "errors, nothing is saved.", upload=UPLOAD_MUNICIPAL_FILE, save=SAVE_FROM_FILE)
+        + " " + _size_limit(),
+        _("6. CSV: the first line holds org_code (or “%(org)s”) and the indicator codes; "
+          "encoding UTF-8 or Windows-1251, separated by semicolons or commas.", org=ORG_HEADER),
     ]
 
 
@@ -336,11 +350,12 @@ def municipal_export(municipality: Municipality, period: Period,
     indicator."""
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = EXPORT_SHEET
-    sheet["A1"] = f"{municipality.name}: отчёты за {period_text(period)}"
+    sheet.title = str(EXPORT_SHEET)
+    sheet["A1"] = _("%(name)s: reports for %(period)s", name=municipality.name,
+                    period=period.label)
     sheet["A1"].font = _TITLE
-    fixed = [ORG_HEADER, ORG_NAME_HEADER, ORG_TYPE_HEADER, STATE_HEADER]
-    header = fixed + [f"{ru_label(i)} ({RU_UNITS[i.unit]})" for i in indicators]
+    fixed = [str(title) for title in _BULK_FIXED]
+    header = fixed + [with_unit(i.label(), _unit(i)) for i in indicators]
     sheet.append([])
     sheet.append(header)
     sheet.append([None] * len(fixed) + [i.code for i in indicators])
@@ -351,8 +366,7 @@ def municipal_export(municipality: Municipality, period: Period,
         sheet.cell(row=4, column=column).font = Font(color="666666", size=9)
     sheet.row_dimensions[3].height = 90
     for org, state, values in rows:
-        sheet.append([org.code, org.short_name or org.name, RU_TYPES[org.type],
-                      RU_STATES.get(state, state)]
+        sheet.append([org.code, org.short_name or org.name, org.type.label, _state(state)]
                      + [_number(values.get(i.code)) if i.applies(org.type) else None
                         for i in indicators])
     for letter, width in zip("ABCD", (14, 40, 22, 18)):

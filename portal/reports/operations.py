@@ -129,15 +129,17 @@ def parse_cells(indicators: list[Indicator], cells: Mapping[str, Any]) -> dict[s
 
 def save_values(report: Report, cells: Mapping[str, Any], *, user: Any, source: str,
                 expected_version: int | None = None, comment: str | None = None,
-                explanations: Mapping[str, str] | None = None) -> Outcome:
-    """Store typed values (invalid ones too: a draft never loses input) and validate.
+                explanations: Mapping[str, str] | None = None,
+                validated: bool = True) -> Outcome | None:
+    """Store typed values (invalid ones too: a draft never loses input) and validate
+    (unless ``validated=False``: the caller checks them itself, as a submission does).
 
     Raises :class:`ConflictError` when ``expected_version`` is stale.
     """
     indicators = catalogue_queries.indicators_for(report.organization.type)
     save_values_many([ValuesUpdate(report, parse_cells(indicators, cells), expected_version,
                                    comment, explanations)], indicators, user=user, source=source)
-    return validate(report, indicators)
+    return validate(report, indicators) if validated else None
 
 
 class CellValue(Protocol):
@@ -219,7 +221,9 @@ def _notes(report: Report, update: ValuesUpdate, indicators: Iterable[Indicator]
     if update.comment is not None and update.comment != report.comment:
         changes["comment"] = update.comment
     if update.explanations is not None:
-        warned = validate(report, list(indicators), overlay=update.values).warnings
+        # Only written explanations of warnings are kept: none written, no warnings to find.
+        warned = validate(report, list(indicators), overlay=update.values).warnings if any(
+            text and text.strip() for text in update.explanations.values()) else []
         cleaned = notes.explanations_for(update.explanations, (w.key for w in warned))
         problem = problem or notes.explanation_problem(cleaned)
         if cleaned != (report.explanations or {}):

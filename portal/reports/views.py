@@ -76,13 +76,15 @@ def _save_or_submit(organization, period, typed, report) -> Outcome | None:
     # on it holds SQLite's write lock.
     parsed = operations.parse_cells(catalogue_queries.indicators_for(organization.type), typed)
     report = report or operations.start_reports([organization.id], period)[organization.id]
-    if request.form.get("action") == "submit" and report.state in operations.SUBMITTED_STATES:
+    submitting = request.form.get("action") == "submit"
+    if submitting and report.state in operations.SUBMITTED_STATES:
         raise operations.AlreadySubmitted(_("The report has already been submitted."))
     version = request.form.get("version", type=int)
-    outcome = operations.save_values(
+    outcome = operations.save_values(  # a submission's own checks follow: not checked twice
         report, parsed, user=current_user, source="form", expected_version=version,
-        comment=request.form.get("comment", ""), explanations=_posted_explanations())
-    if request.form.get("action") == "submit":
+        comment=request.form.get("comment", ""), explanations=_posted_explanations(),
+        validated=not submitting)
+    if submitting:
         checks = operations.submission_checks(report)
         if checks.errors:
             flash(operations.SubmissionBlocked.message(), "danger")

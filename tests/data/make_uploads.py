@@ -28,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from flask_babel import force_locale
 from openpyxl import Workbook, load_workbook
 
 import portal.models  # noqa: F401  (every model, so the mappers configure)
@@ -66,15 +67,20 @@ def _period(year: int = YEAR, quarter: int = QUARTER) -> Period:
 
 
 def template(code: str = SCHOOL, period: Period | None = None) -> bytes:
+    """A Russian report template (templates follow the reader's language: the corpus is
+    Russian whatever the test's request speaks)."""
     org = _org(code)
     indicators = [i for i in _indicators() if i.applies(org.type)]
-    return excel.report_template(org, period or _period(), indicators, {}, {})
+    with force_locale("ru"):
+        return excel.report_template(org, period or _period(), indicators, {}, {})
 
 
 def bulk_template(period: Period | None = None, code: str = MUNICIPALITY) -> bytes:
     municipality = Municipality(code=code, name=f"Муниципалитет {code}")
     orgs = [_org(SCHOOL), _org(KINDERGARTEN, OrganizationType.KINDERGARTEN)]
-    return excel.bulk_template(municipality, period or _period(), orgs, _indicators(), {}, {})
+    with force_locale("ru"):
+        return excel.bulk_template(municipality, period or _period(), orgs, _indicators(),
+                                   {}, {})
 
 
 def edit(data: bytes, change) -> bytes:
