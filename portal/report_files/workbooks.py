@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import force_locale
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -40,6 +41,13 @@ from tenants.models import Municipality, Organization, OrganizationType
 # -- Russian names of the catalogue's units, types and states in the files --------------------
 
 RU_UNITS = {Unit.COUNT: "чел./ед.", Unit.PERCENT: "%", Unit.SCORE: "балл (1–10)"}
+
+
+def ru_unit(indicator: Indicator) -> str:
+    """The unit caption of an item in the files (the three first kinds keep their captions)."""
+    return RU_UNITS.get(indicator.kind) or indicator.unit_ru or indicator.kind.value
+
+
 RU_TYPES = {
     OrganizationType.SCHOOL: "общеобразовательная организация",
     OrganizationType.KINDERGARTEN: "дошкольная образовательная организация",
@@ -67,6 +75,10 @@ def ru_label(indicator: Indicator, org_type: OrganizationType | None = None) -> 
 
 
 def period_text(period: Period) -> str:
+    """The period in Russian, whatever the user's language (the files are Russian)."""
+    if period.quarter is None:
+        with force_locale("ru"):
+            return period.label
     return f"{ROMAN[period.quarter - 1]} квартал {period.year} г."
 
 
@@ -207,7 +219,7 @@ def _report_rows(sheet: Any, organization: Organization, indicators: list[Indica
     for row, indicator in enumerate(indicators, start=header_row + 1):
         raw, value = current.get(indicator.code, ("", None))
         sheet.append([indicator.code, SECTIONS.get(indicator.section, (indicator.section,))[0],
-                      ru_label(indicator, organization.type), RU_UNITS[indicator.unit],
+                      ru_label(indicator, organization.type), ru_unit(indicator),
                       _cell_value(raw, value), _number(previous.get(indicator.code))])
         sheet.cell(row=row, column=5).fill = _INPUT_FILL
         sheet.cell(row=row, column=3).alignment = _WRAP
@@ -276,7 +288,7 @@ def _bulk_header(sheet: Any, municipality: Municipality, period: Period,
     labels_row = header_row - 1
     for column, indicator in enumerate(indicators, start=len(_BULK_FIXED) + 1):
         label = sheet.cell(row=labels_row, column=column,
-                           value=f"{ru_label(indicator)}, {RU_UNITS[indicator.unit]}")
+                           value=f"{ru_label(indicator)}, {ru_unit(indicator)}")
         label.alignment, label.font = _WRAP, Font(size=9)
         sheet.column_dimensions[get_column_letter(column)].width = 16
     sheet.row_dimensions[labels_row].height = 90
@@ -340,7 +352,7 @@ def municipal_export(municipality: Municipality, period: Period,
     sheet["A1"] = f"{municipality.name}: отчёты за {period_text(period)}"
     sheet["A1"].font = _TITLE
     fixed = [ORG_HEADER, ORG_NAME_HEADER, ORG_TYPE_HEADER, STATE_HEADER]
-    header = fixed + [f"{ru_label(i)} ({RU_UNITS[i.unit]})" for i in indicators]
+    header = fixed + [f"{ru_label(i)} ({ru_unit(i)})" for i in indicators]
     sheet.append([])
     sheet.append(header)
     sheet.append([None] * len(fixed) + [i.code for i in indicators])
