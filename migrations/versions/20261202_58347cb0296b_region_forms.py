@@ -117,6 +117,10 @@ def upgrade():
         batch_op.add_column(sa.Column('ends_on', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('title', sa.String(length=200), nullable=True))
 
+    with op.batch_alter_table('report_values', schema=None) as batch_op:
+        # A text item's answer is kept as typed, like every value (portal/reports/values.py).
+        batch_op.alter_column('raw', existing_type=sa.String(length=64),
+                              type_=sa.String(length=2000), existing_nullable=False)
     _move_the_catalogue_into_forms(op.get_bind())
     _constrain()
 

@@ -11,7 +11,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from portal.catalogue.definition import ItemKind, Periodicity
+from portal.catalogue.definition import (
+    PRESENCE_KINDS,
+    FormDefinition,
+    ItemDefinition,
+    ItemKind,
+    Periodicity,
+    RuleDefinition,
+)
 from portal.catalogue.models import Form, FormVersion, Indicator, ValidationRule
 from portal.clock import utcnow
 from portal.extensions import db
@@ -163,3 +170,116 @@ def retire_indicator(indicator: Indicator) -> Indicator:
     indicator.retired_at = indicator.retired_at or utcnow()
     db.session.flush()
     return indicator
+
+
+# -- definitions (issue 11 §7): a form as plain data, in and out -----------------------------
+
+def import_definition(region: Region | None, definition: FormDefinition) -> FormVersion:
+    """Store ``definition`` as the region's form: a new form, or the next version of the
+    region's form with that code (the open, unfrozen version is replaced in place). Items in
+    order with their sections; refused whole, naming the row, when something does not fit.
+
+    Rules go through :func:`store_rules` (wired to the expression column by the merger).
+    """
+    _check_definition(definition)
+    form = find_form(region, definition.code) if region is not None else None
+    if form is None:
+        form = create_form(region, code=definition.code, name_ru=definition.name_ru,
+                           name_en=definition.name_en, periodicity=definition.periodicity,
+                           applies_to=sorted(definition.applies_to))
+    form.name_ru, form.name_en = definition.name_ru, definition.name_en
+    form.periodicity, form.applies_to = definition.periodicity, sorted(definition.applies_to)
+    form.jump_relative, form.jump_absolute = definition.jump_relative, definition.jump_absolute
+    version = _empty_version(form)
+    db.session.add_all(_item(version, position, item)
+                       for position, item in enumerate(definition.items, start=1))
+    db.session.flush()
+    store_rules(version, definition.rules)
+    return version
+
+
+def store_rules(version: FormVersion, rules: tuple[RuleDefinition, ...]) -> None:
+    """Store a definition's rules in ``version``.
+
+    The expression column of validation rules comes from the ``rules`` branch; until it is
+    merged a definition with rules is refused rather than stored without them.
+    """
+    if rules:
+        raise NotImplementedError("rules as expressions are stored by the rules branch")
+
+
+def definition_of(version: FormVersion) -> FormDefinition:
+    """A stored version as plain data (items in form order; rules: :func:`rule_definitions`)."""
+    form = version.form
+    items = db.session.scalars(sa.select(Indicator).filter_by(form_version_id=version.id)
+                               .where(Indicator.retired_at.is_(None))
+                               .order_by(Indicator.position, Indicator.id)).all()
+    return FormDefinition(
+        code=form.code, name_ru=form.name_ru, name_en=form.name_en,
+        periodicity=Periodicity(form.periodicity), applies_to=frozenset(form.applies_to),
+        items=tuple(_item_definition(i) for i in items), rules=rule_definitions(version),
+        jump_relative=form.jump_relative, jump_absolute=form.jump_absolute)
+
+
+def rule_definitions(version: FormVersion) -> tuple[RuleDefinition, ...]:
+    """The rules of a version as definitions: empty until the rules branch stores
+    expressions (the merger reads them from its expression column here)."""
+    del version
+    return ()
+
+
+def _empty_version(form: Form) -> FormVersion:
+    current = latest_version(form)
+    if current is not None and not current.frozen:  # no period reads it: replaced in place
+        for model in (Indicator, ValidationRule):
+            db.session.execute(sa.delete(model).where(model.form_version_id == current.id))
+        return current
+    version = FormVersion(form_id=form.id, number=(current.number + 1) if current else 1)
+    db.session.add(version)
+    db.session.flush()
+    return version
+
+
+def _item(version: FormVersion, position: int, item: ItemDefinition) -> Indicator:
+    low, high = KIND_RANGES.get(item.kind, (None, None))
+    return Indicator(
+        form_version_id=version.id, code=item.code, label_ru=item.label_ru,
+        label_en=item.label_en or item.label_ru, kind=item.kind, unit_ru=item.unit_ru,
+        unit_en=item.unit_en, help_ru=item.help_ru, help_en=item.help_en,
+        required=item.required, scale=item.scale, presence=item.presence,
+        section=item.section, position=position * 10, applies_to=sorted(item.applies_to),
+        type_labels={}, min_value=item.min_value if item.min_value is not None else low,
+        max_value=item.max_value if item.max_value is not None else high)
+
+
+def _item_definition(item: Indicator) -> ItemDefinition:
+    return ItemDefinition(
+        code=item.code, section=item.section, label_ru=item.label_ru, label_en=item.label_en,
+        kind=ItemKind(item.kind), unit_ru=item.unit_ru, unit_en=item.unit_en,
+        applies_to=frozenset(item.applies_to or ()), required=item.required,
+        min_value=item.min_value, max_value=item.max_value, scale=item.scale,
+        presence=item.presence, help_ru=item.help_ru, help_en=item.help_en)
+
+
+def _check_definition(definition: FormDefinition) -> None:
+    """Refuse a definition whose items cannot be stored, naming the first bad row."""
+    seen: set[str] = set()
+    for item in definition.items:
+        problem = _item_problem(item, seen)
+        if problem:
+            raise CatalogueError(_("Row %(row)d: %(problem)s", row=item.row, problem=problem))
+        seen.add(item.code)
+
+
+def _item_problem(item: ItemDefinition, seen: set[str]) -> str | None:
+    if item.code in seen:
+        return _("the code %(code)s is used twice.", code=item.code)
+    if item.scale is not None and item.kind is not ItemKind.SCORE:
+        return _("only a score has a scale.")
+    if item.presence and item.kind not in PRESENCE_KINDS:
+        return _("only yes/no and evidence items are on the presence checklist.")
+    return too_long_for_columns({_("Code"): (Indicator.code, item.code),
+                                 _("Name in Russian"): (Indicator.label_ru, item.label_ru),
+                                 _("Name in English"): (Indicator.label_en, item.label_en),
+                                 _("Section"): (Indicator.section, item.section),
+                                 _("Unit"): (Indicator.unit_ru, item.unit_ru)})

@@ -179,7 +179,8 @@ class ReportValue(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(sa.ForeignKey("reports.id", ondelete="CASCADE"))
     indicator_id: Mapped[int] = mapped_column(sa.ForeignKey("indicators.id"), index=True)
-    raw: Mapped[str] = mapped_column(sa.String(64), default="")  # kept even when invalid
+    # As typed, kept even when invalid; a text item's answer is its raw text (≤ 2000).
+    raw: Mapped[str] = mapped_column(sa.String(2000), default="")
     value: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 4))
 
     report: Mapped[Report] = relationship(back_populates="values")

@@ -20,7 +20,7 @@ from portal.extensions import db
 from portal.reports import head_confirmation
 from portal.reports.models import Period
 from portal.reports.operations import ReportError
-from portal.reports.periods import default_dates, period_bounds
+from portal.reports.periods import default_dates, period_bounds, school_year_of
 from tenants.models import Region
 
 
@@ -84,3 +84,24 @@ def set_head_confirmation(region: Region, required: bool, user: Any = None) -> i
     region.requires_head_confirmation = required
     db.session.flush()
     return 0 if required else head_confirmation.release_waiting(region, user)
+
+
+def open_form_period(form: Form, opens_on: date | None, deadline: date | None, *,
+                     title: str | None = None, year: int | None = None,
+                     number: int | None = None) -> Period:
+    """Open a collection of ``form``: the period its periodicity gives for ``year`` and
+    ``number`` (by default the one containing ``opens_on``), or, for a one-off form, the
+    collection «на» ``opens_on`` with its own title."""
+    if form.periodicity == Periodicity.ONE_OFF:
+        if opens_on is None or deadline is None:
+            raise ReportError(_("A one-off collection needs its opening date and deadline."))
+        return open_collection(form, (opens_on, opens_on), opens_on, deadline, title=title)
+    day = opens_on or utcnow().date()
+    year = year if year is not None else (school_year_of(day) if form.periodicity
+                                          == Periodicity.SCHOOL_YEAR else day.year)
+    if number is None:
+        number = (day.month - 1) // (3 if form.periodicity == Periodicity.QUARTER else 6) + 1
+    if not 1 <= number <= (4 if form.periodicity == Periodicity.QUARTER else 2):
+        raise ReportError(_("There is no such quarter or half-year."))
+    return open_collection(form, period_bounds(form.periodicity, year, number), opens_on,
+                           deadline, title=title)
