@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from portal.catalogue.definition import ItemKind, Periodicity, Severity
 from portal.clock import utcnow
@@ -138,11 +138,9 @@ class Indicator(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     form_version: Mapped[FormVersion] = relationship()
+    # The kind under its old name: count, percent and score were the units.
+    unit = synonym("kind")
 
-    @property
-    def unit(self) -> ItemKind:
-        """The item's kind under its old name (count, percent, score were the units)."""
-        return self.kind
 
     @property
     def unit_label(self) -> str:

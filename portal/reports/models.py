@@ -105,7 +105,8 @@ class Period(db.Model):
     def label(self) -> str:
         """«IV квартал 2026 г.», «I полугодие 2026 г.», «2025/2026 учебный год», «2026 г.», or
         a one-off collection's own title."""
-        return period_label(self.form.periodicity, self.starts_on, self.title)
+        periodicity = "quarter" if self.quarter is not None else self.form.periodicity
+        return period_label(periodicity, self.starts_on, self.title)
 
     @property
     def file_tag(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -61,25 +62,29 @@ def previous_values(org: Organization, period: Period) -> dict[str, Decimal]:
 
 
 def _previous_values(org: Organization, period: Period) -> dict[str, Decimal]:
-    previous = previous_period(period)
-    if previous is None:
-        return {}
     rows = db.session.execute(
         sa.select(Indicator.code, ReportValue.value)
-        .join(ReportValue.indicator).join(ReportValue.report)
-        .where(Report.organization_id == org.id, Report.period_id == previous.id,
+        .join(ReportValue.indicator).join(ReportValue.report).join(Report.period)
+        .where(Report.organization_id == org.id,
+               Period.id == _previous(period, Period.id).correlate(None).scalar_subquery(),
                ReportValue.value.is_not(None))).all()
     return {code: value for code, value in rows}
 
 
-def previous_period(period: Period) -> Period | None:
-    """The period of the same form just before ``period``: the one ending the day before it
-    starts, or, for one-off collections, the latest one before it."""
-    stmt = sa.select(Period).where(Period.form_id == period.form_id,
-                                      Period.ends_on < period.starts_on)
-    if period.form.periodicity != Periodicity.ONE_OFF:
+def _previous(period: Period, *columns: Any) -> sa.Select:
+    """SQL: the period of the same form just before ``period``: the one ending the day before
+    it starts, or, for one-off collections, the latest one before it."""
+    stmt = sa.select(*columns).where(Period.form_id == period.form_id,
+                                     Period.ends_on < period.starts_on)
+    # A quarter is known periodic without reading its form.
+    if period.quarter is not None or period.form.periodicity != Periodicity.ONE_OFF:
         stmt = stmt.where(Period.ends_on == period.starts_on - timedelta(days=1))
-    return db.session.scalars(stmt.order_by(Period.ends_on.desc()).limit(1)).first()
+    return stmt.order_by(Period.ends_on.desc()).limit(1)
+
+
+def previous_period(period: Period) -> Period | None:
+    """The period of the same form just before ``period`` (see :func:`_previous`)."""
+    return db.session.scalars(_previous(period, Period)).first()
 
 
 def periods_of(region_id: int, scope: Scope | None = None) -> list[Period]:
