@@ -108,14 +108,17 @@ def upgrade():
         batch_op.add_column(sa.Column('document_kind', sa.String(length=32), nullable=True))
         batch_op.alter_column('section', existing_type=sa.String(length=32),
                               type_=sa.String(length=200), existing_nullable=False)
+        batch_op.drop_constraint('uq_indicators_code', type_='unique')
     with op.batch_alter_table('validation_rules', schema=None) as batch_op:
         batch_op.add_column(sa.Column('form_version_id', sa.Integer(), nullable=True))
+        batch_op.drop_constraint('uq_validation_rules_code', type_='unique')
     with op.batch_alter_table('periods', schema=None) as batch_op:
         batch_op.add_column(sa.Column('form_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('form_version_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('starts_on', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('ends_on', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('title', sa.String(length=200), nullable=True))
+        batch_op.drop_constraint('uq_periods_region_quarter', type_='unique')
 
     with op.batch_alter_table('report_values', schema=None) as batch_op:
         # A text item's answer is kept as typed, like every value (portal/reports/values.py).
@@ -123,6 +126,10 @@ def upgrade():
                               type_=sa.String(length=2000), existing_nullable=False)
     _move_the_catalogue_into_forms(op.get_bind())
     _constrain()
+    if op.get_bind().dialect.name == 'sqlite':  # rebuilt with the references unchecked
+        broken = op.get_bind().exec_driver_sql('PRAGMA foreign_key_check').all()
+        if broken:
+            raise RuntimeError(f'references broken by the rebuild: {broken[:5]}')
 
 
 def _constrain():
@@ -130,7 +137,6 @@ def _constrain():
         batch_op.alter_column('form_version_id', existing_type=sa.Integer(), nullable=False)
         batch_op.alter_column('kind', existing_type=sa.String(length=20),
                               type_=_enum('item_kind', KINDS), nullable=False)
-        batch_op.drop_constraint('uq_indicators_code', type_='unique')
         batch_op.create_unique_constraint('uq_indicators_version_code', ['form_version_id', 'code'])
         batch_op.create_foreign_key(batch_op.f('fk_indicators_form_version_id_form_versions'),
                                     'form_versions', ['form_version_id'], ['id'])
@@ -139,7 +145,6 @@ def _constrain():
         batch_op.drop_column('unit')
     with op.batch_alter_table('validation_rules', schema=None) as batch_op:
         batch_op.alter_column('form_version_id', existing_type=sa.Integer(), nullable=False)
-        batch_op.drop_constraint('uq_validation_rules_code', type_='unique')
         batch_op.create_unique_constraint('uq_validation_rules_version_code', ['form_version_id', 'code'])
         batch_op.create_foreign_key(batch_op.f('fk_validation_rules_form_version_id_form_versions'),
                                     'form_versions', ['form_version_id'], ['id'])
@@ -151,7 +156,6 @@ def _constrain():
             batch_op.alter_column(column, existing_type=sa.Date(), nullable=False)
         for column in ('year', 'quarter'):
             batch_op.alter_column(column, existing_type=sa.Integer(), nullable=True)
-        batch_op.drop_constraint('uq_periods_region_quarter', type_='unique')
         batch_op.create_unique_constraint('uq_periods_form_dates', ['form_id', 'starts_on', 'ends_on'])
         batch_op.create_check_constraint('ends_after_start', 'ends_on >= starts_on')
         batch_op.create_foreign_key(batch_op.f('fk_periods_form_id_forms'), 'forms', ['form_id'], ['id'])
@@ -223,8 +227,8 @@ def _copy_rows(conn, source_version, target_version):
                             .where(indicators.c.form_version_id == source_version)
                             .order_by(indicators.c.id)).all():
         data = {c: getattr(row, c) for c in ITEM_COLUMNS}
-        moved[row.id] = conn.scalar(indicators.insert().values(
-            form_version_id=target_version, **data).returning(indicators.c.id))
+        moved[row.id] = conn.scalar(indicators.insert().values(  # unit: dropped below
+            form_version_id=target_version, unit=data['kind'], **data).returning(indicators.c.id))
     for row in conn.execute(sa.select(*(rules.c[c] for c in RULE_COLUMNS))
                             .where(rules.c.form_version_id == source_version)).all():
         conn.execute(rules.insert().values(form_version_id=target_version, **row._asdict()))
@@ -261,7 +265,7 @@ def _template_from_standard(conn, jump):
         kind = row.pop('unit')
         unit_ru, unit_en = _unit_words(row['code'], kind)
         conn.execute(indicators.insert().values(
-            form_version_id=version_id, kind=kind, unit_ru=unit_ru, unit_en=unit_en,
+            form_version_id=version_id, kind=kind, unit=kind, unit_ru=unit_ru, unit_en=unit_en,
             scale=10 if kind == 'score' else None,
             created_at=datetime.now(timezone.utc).replace(tzinfo=None), **row))
     for row in rule_rows():
