@@ -116,7 +116,7 @@ def prepare(url: str, count: int = CURATORS, tag: str = "") -> list[Curator]:
         operations.close_period(before)
         period = operations.open_period(region, YEAR, QUARTER)
         hashed = generate_password_hash(PASSWORD)  # once: the same password for everyone
-        indicators = indicators_for(OrganizationType.SCHOOL)
+        indicators = indicators_for(before, OrganizationType.SCHOOL)
         schools = [_school(municipality, before, hashed, indicators, tag, i)
                    for i in range(count)]
         db.session.flush()

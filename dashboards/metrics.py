@@ -170,7 +170,9 @@ def build_metrics(indicators: list[Indicator], section_labels: dict[str, str]) -
                                 Kind.RATIO, DERIVED_SECTION, d.numerator, d.denominator,
                                 float(d.scale)))
     for indicator in active:
-        unit = Unit(indicator.unit).value
+        unit = indicator.kind.value
+        if not indicator.kind.is_numeric:
+            continue  # the share answering yes is not a sum or a mean (issue 11 §8)
         if unit == Unit.COUNT:
             items.append(Metric(indicator.code, indicator.label(), unit, Kind.SUM,
                                 indicator.section))

@@ -26,6 +26,7 @@ from dashboards.disclosure import MIN_GROUP  # noqa: F401 - the views' notes cit
 from dashboards.figures import Reference, Style
 from dashboards.metrics import Aggregate, Metric, Metrics
 from dashboards.queries import ACCEPTED, ACCEPTED_OR_SUBMITTED, Selection
+from portal.catalogue.queries import template_version_id
 from portal.i18n import with_unit
 from portal.reports.models import Period, ReportState
 from portal.reports.periods import school_year_label
@@ -120,10 +121,8 @@ def parse_filters(region_id: int, scope: Scope, default_selection: Selection) ->
     period id of another region is never used.
     """
     args = request.args
-    catalogue = queries.catalogue()
     periods = queries.periods(region_id, scope)
     include_submitted = args.get("submitted") in ("1", "on", "true")
-    metric = catalogue.get(args.get("indicator")) or catalogue.default()
     try:
         org_type = OrganizationType(args.get("type", ""))
     except ValueError:
@@ -136,6 +135,9 @@ def parse_filters(region_id: int, scope: Scope, default_selection: Selection) ->
     if period is None and periods:
         latest = queries.latest_period_with_data(default_selection.but(states=states), scope)
         period = by_id.get(latest) or periods[0]
+    # The items of the period shown (the region's quarterly form; the template before any).
+    catalogue = queries.catalogue(period.form_version_id if period else template_version_id())
+    metric = catalogue.get(args.get("indicator")) or catalogue.default()
     return Filters(catalogue, periods, period, metric, include_submitted, org_type, org_ids)
 
 

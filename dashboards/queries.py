@@ -314,18 +314,20 @@ def status(selection: Selection, period: rules.Reporting, grain: tuple[str, ...]
     return _frame(status_statement(selection, period, grain, scope))
 
 
-def catalogue() -> Metrics:
-    """The metrics of the indicator catalogue (one query; the catalogue is public)."""
+def catalogue(version_id: int | None) -> Metrics:
+    """The metrics of a form version (one query): the version of the period shown."""
     indicators = list(db.session.scalars(
-        scoped_select(Indicator).order_by(Indicator.position, Indicator.id)))
+        scoped_select(Indicator).where(Indicator.form_version_id == version_id)
+        .order_by(Indicator.position, Indicator.id)))
     sections = {i.section: section_label(i.section) for i in indicators}
     return build_metrics(indicators, sections)
 
 
 def periods(region_id: int, scope: Scope) -> list[Period]:
     """The region's periods the user may see, newest first."""
-    stmt = scoped_select(Period, scope=scope).where(Period.region_id == region_id)
-    return list(db.session.scalars(stmt.order_by(Period.year.desc(), Period.quarter.desc())))
+    stmt = scoped_select(Period, scope=scope).where(Period.region_id == region_id,
+                                                    Period.quarter.is_not(None))
+    return list(db.session.scalars(stmt.order_by(Period.starts_on.desc())))
 
 
 def latest_period_with_data(selection: Selection, scope: Scope) -> int | None:
@@ -333,8 +335,8 @@ def latest_period_with_data(selection: Selection, scope: Scope) -> int | None:
     organizations = sa.select(Organization.id).where(*organization_filter(selection, scope))
     stmt = (sa.select(Period.id).join(Report, Report.period_id == Period.id)
             .where(Period.region_id == selection.region_id, Report.state.in_(selection.states),
-                   Report.organization_id.in_(organizations))
-            .order_by(Period.year.desc(), Period.quarter.desc()).limit(1))
+                   Report.organization_id.in_(organizations), Period.quarter.is_not(None))
+            .order_by(Period.starts_on.desc()).limit(1))
     return db.session.scalar(stmt)
 
 

@@ -45,9 +45,21 @@ def run_migrations_online():
             context.run_migrations()
         return
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
+        # SQLite rebuilds a table to change its constraints (batch mode): dropping the old
+        # table must not cascade to, or be refused by, the rows referencing it. The check
+        # is switched off outside the transaction (SQLite ignores it inside one), and each
+        # such migration runs PRAGMA foreign_key_check itself before it ends.
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(connection=connection, target_metadata=target_metadata,
+                              **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

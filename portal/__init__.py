@@ -111,7 +111,13 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from portal.backup import backup_command, restore_command
-    from portal.cli import demo_command, translate_group, users_group
+    from portal.cli import (
+        demo_command,
+        forms_group,
+        periods_group,
+        translate_group,
+        users_group,
+    )
     from tenants.cli import tenants_group
 
     app.cli.add_command(backup_command)
@@ -120,3 +126,5 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(tenants_group)
     app.cli.add_command(demo_command)
     app.cli.add_command(translate_group)
+    app.cli.add_command(periods_group)
+    app.cli.add_command(forms_group)

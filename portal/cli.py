@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
@@ -153,3 +154,102 @@ def _fill_source_catalogue(path: Path) -> None:
 def translate_compile():
     """Compile the catalogues into .mo files."""
     _pybabel("compile", "-d", str(TRANSLATIONS))
+
+
+@click.group("periods", cls=LocalizedGroup)
+def periods_group():
+    """Open collections of a region's forms."""
+
+
+@periods_group.command("open")
+@click.option("--region", "region_code", required=True, help="Code of the region.")
+@click.option("--form", "form_code", required=True, help="Code of the region's form.")
+@click.option("--opens", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Opening date, YYYY-MM-DD (one-off: also the date it is «на»).")
+@click.option("--deadline", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Deadline, YYYY-MM-DD.")
+@click.option("--title", default=None, help="Title of a one-off collection.")
+@click.option("--year", type=int, default=None,
+              help="The year (a school year: the year it starts in); default: from --opens.")
+@click.option("--number", type=int, default=None,
+              help="The quarter (1-4) or half-year (1-2); default: from --opens.")
+@with_appcontext
+@system_task("flask periods open: the region's IT staff at the command line")
+def open_period_command(region_code, form_code, opens, deadline, title, year, number):
+    """Open a collection of a form, as the periods page does."""
+    from portal.catalogue import operations as forms
+    from portal.reports import period_operations
+    from portal.reports.operations import ReportError
+    from tenants.models import Region
+
+    region = db.session.scalar(sa.select(Region).filter_by(code=region_code))
+    form = forms.find_form(region, form_code) if region is not None else None
+    if form is None:
+        fail(_("The region %(region)s has no form %(form)s.", region=region_code,
+               form=form_code))
+    opens_on, deadline_on = (opens.date() if opens else None), (deadline.date() if deadline
+                                                               else None)
+    try:
+        period = period_operations.open_form_period(form, opens_on, deadline_on, title=title,
+                                                    year=year, number=number)
+    except (ReportError, ValueError) as problem:
+        db.session.rollback()
+        fail(str(problem))
+    db.session.commit()
+    click.echo(_("Opened: %(form)s, %(period)s (from %(opens)s, deadline %(deadline)s).",
+                 form=form.name, period=period.label, opens=period.opens_on.isoformat(),
+                 deadline=period.deadline.isoformat()))
+
+
+@click.group("forms", cls=LocalizedGroup)
+def forms_group():
+    """Import and export a region's forms as definition files."""
+
+
+def _region_or_fail(code: str):
+    from tenants.models import Region
+
+    region = db.session.scalar(sa.select(Region).filter_by(code=code))
+    if region is None:
+        fail(_("No tenant has the code %(code)s.", code=code))
+    return region
+
+
+@forms_group.command("import")
+@click.option("--region", "region_code", required=True, help="Code of the region.")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+@system_task("flask forms import: the region's IT staff at the command line")
+def import_form_command(region_code, path):
+    """Read a definition file (XLSX) and store it as the region's form (all or nothing)."""
+    from portal.catalogue import operations as forms
+    from portal.catalogue.definition_file import DefinitionFileError, read_definition
+
+    region = _region_or_fail(region_code)
+    try:
+        version = forms.import_definition(region, read_definition(path.read_bytes()))
+    except (forms.CatalogueError, DefinitionFileError) as problem:
+        db.session.rollback()
+        fail(str(problem))
+    db.session.commit()
+    click.echo(_("Form %(code)s: version %(number)d.", code=version.form.code,
+                 number=version.number))
+
+
+@forms_group.command("export")
+@click.option("--region", "region_code", required=True, help="Code of the region.")
+@click.option("--form", "form_code", required=True, help="Code of the region's form.")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+@system_task("flask forms export: the region's IT staff at the command line")
+def export_form_command(region_code, form_code, path):
+    """Write the latest version of a region's form to a definition file (XLSX)."""
+    from portal.catalogue import operations as forms
+    from portal.catalogue.definition_file import write_definition
+
+    form = forms.find_form(_region_or_fail(region_code), form_code)
+    if form is None:
+        fail(_("The region %(region)s has no form %(form)s.", region=region_code,
+               form=form_code))
+    path.write_bytes(write_definition(forms.definition_of(forms.latest_version(form))))
+    click.echo(_("Form %(code)s written to %(path)s.", code=form.code, path=str(path)))

@@ -63,25 +63,26 @@ def deadline_end(deadline: date, region: clock.Zoned) -> datetime:
     return clock.day_end_utc(deadline, region)
 
 
-def form_types() -> frozenset[OrganizationType]:
-    """The organization types the form applies to: those of an indicator in use (read once
+def form_types(version_id: int) -> frozenset[OrganizationType]:
+    """The organization types a form version applies to: those of an item in use (read once
     per request: the status pages and dashboards ask for each period)."""
-    return memoized("form_types", _form_types)
+    return memoized(("form_types", version_id), lambda: _form_types(version_id))
 
 
-def _form_types() -> frozenset[OrganizationType]:
-    found = db.session.scalars(sa.select(Indicator.applies_to)
-                               .where(Indicator.retired_at.is_(None)))
+def _form_types(version_id: int) -> frozenset[OrganizationType]:
+    found = db.session.scalars(sa.select(Indicator.applies_to).where(
+        Indicator.retired_at.is_(None), Indicator.form_version_id == version_id))
     known = {t.value for t in OrganizationType}
     return frozenset(OrganizationType(t) for applies in found for t in applies or ()
                      if t in known)
 
 
 def reporting(period: Period, types: frozenset[OrganizationType] | None = None) -> Reporting:
-    """The rules' view of ``period`` (reads its region and, unless given, the form's types)."""
+    """The rules' view of ``period`` (reads its region and, unless given, the types its form
+    version applies to)."""
     return Reporting(period.id, period.region_id, period.deadline,
                      deadline_end(period.deadline, period.region),
-                     form_types() if types is None else frozenset(types))
+                     form_types(period.form_version_id) if types is None else frozenset(types))
 
 
 def per_period(reportings: Iterable[Reporting], period_id: Any) -> sa.ColumnElement:

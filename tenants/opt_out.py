@@ -53,6 +53,7 @@ CORE_MODULES: dict[str, str] = {
                                     "the stored values of reports the caller already holds",
     "portal/demo/synthetic.py": "the synthetic demo region (CLI, system_task)",
     "portal/reports/models.py": "the ReportValue rule's own subquery on reports",
+    "portal/catalogue/models.py": "the form rules' own subqueries on forms and their versions",
     "portal/database.py": "SQLite's BEGIN (no table at all)",
     "portal/mentoring/counts.py": "mentoring.counts (above)",
     "portal/monitoring/counts.py": "monitoring.counts (above)",

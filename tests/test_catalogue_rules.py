@@ -24,15 +24,16 @@ NEW_RULE = {"code": "meetings_per_pair", "severity": "warning",
 
 
 def _rule(code: str) -> ValidationRule | None:
-    return db.session.scalars(sa.select(ValidationRule).filter_by(code=code)).first()
+    return db.session.scalars(sa.select(ValidationRule).filter_by(
+        code=code, form_version_id=catalogue_queries.template_version_id())).first()
 
 
 def _problems(overrides: dict) -> set[str]:
-    indicators = catalogue_queries.indicators_for(OrganizationType.SCHOOL)
+    indicators = catalogue_queries.indicators_for(catalogue_queries.template_version_id(), OrganizationType.SCHOOL)
     by_code = {i.code: i for i in indicators}
     values = {code: parse_value(by_code[code], raw)
               for code, raw in {**GOOD_VALUES, **overrides}.items()}
-    return {p.key for p in check(indicators, values, catalogue_queries.active_rules()).problems}
+    return {p.key for p in check(indicators, values, catalogue_queries.active_rules(catalogue_queries.template_version_id())).problems}
 
 
 def test_the_administrator_adds_a_rule_that_the_engine_then_runs(client, factory):

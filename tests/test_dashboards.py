@@ -353,7 +353,7 @@ def test_both_sql_shapes_give_the_same_sums(app, factory, land, grain):
     from tenants.scoping import Scope
 
     with app.test_request_context("/"):
-        catalogue = queries.catalogue()
+        catalogue = queries.catalogue(land["q2"].form_version_id)
         metrics = [catalogue.get(c) for c in ("mentee_coverage", "mentees",
                                               "satisfaction_mentees", "programme_completion")]
         selection = queries.Selection(land["region"].id, (land["q1"].id, land["q2"].id),

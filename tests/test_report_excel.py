@@ -88,7 +88,7 @@ def test_exports_never_write_formulas(app, factory):
 
     org = factory.organization(name="=cmd|' /C calc'!A0")
     period = open_period(org.municipality.region, 2026, 3)
-    indicators = catalogue_queries.indicators_for(org.type)
+    indicators = catalogue_queries.indicators_for(period, org.type)
     with app.test_request_context():
         data = excel.report_template(org, period, indicators,
                                      {"staff_total": ("=1+1", None)}, {})
@@ -109,7 +109,7 @@ def test_bulk_template_validates_by_column(app, factory):
 
     org = factory.organization()
     period = open_period(org.municipality.region, 2026, 3)
-    indicators = catalogue_queries.indicators_for(org.type)
+    indicators = catalogue_queries.indicators_for(period, org.type)
     with app.test_request_context():
         data = excel.bulk_template(org.municipality, period, [org], indicators, {}, {})
     workbook = load_workbook(io.BytesIO(data))

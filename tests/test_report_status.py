@@ -111,11 +111,12 @@ def test_retired_indicator_leaves_new_forms_but_keeps_history(client, factory):
                                     "section": "participants", "applies_to": ["school"]},
                      token_from="/catalogue")
     added = db.session.scalars(sa.select(Indicator).filter_by(code="mentors_online")).one()
-    assert added in catalogue_queries.indicators_for(OrganizationType.SCHOOL)
-    assert added not in catalogue_queries.indicators_for(OrganizationType.COLLEGE)
+    template = catalogue_queries.template_version_id()
+    assert added in catalogue_queries.indicators_for(template, OrganizationType.SCHOOL)
+    assert added not in catalogue_queries.indicators_for(template, OrganizationType.COLLEGE)
     client.post_form(f"/catalogue/{added.id}/retire", token_from="/catalogue")
-    assert added not in catalogue_queries.indicators_for(OrganizationType.SCHOOL)
-    assert added in catalogue_queries.indicators_for(OrganizationType.SCHOOL, include_retired=True)
+    assert added not in catalogue_queries.indicators_for(template, OrganizationType.SCHOOL)
+    assert added in catalogue_queries.indicators_for(template, OrganizationType.SCHOOL, include_retired=True)
 
 
 def test_curators_cannot_change_the_catalogue(client, factory):

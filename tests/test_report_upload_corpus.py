@@ -246,7 +246,7 @@ class Corpus:
 
     def rows(self) -> dict[str, int]:
         """The template row of each indicator of the school."""
-        return {i.code: 6 + n for n, i in enumerate(catalogue_queries.indicators_for(self.school.type))}
+        return {i.code: 6 + n for n, i in enumerate(catalogue_queries.indicators_for(self.period, self.school.type))}
 
 
 @pytest.fixture

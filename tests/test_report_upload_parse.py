@@ -152,7 +152,7 @@ def _parsed(indicators, cells):
 def test_a_batch_is_checked_whole_before_anything_is_written(factory):
     world = make_world(factory)
     reports = operations.ensure_reports([world.school, world.kindergarten], world.period)
-    indicators = catalogue_queries.all_indicators()
+    indicators = catalogue_queries.all_indicators(world.period)
     updates = [operations.ValuesUpdate(report, _parsed(indicators, {"staff_total": "30"}))
                for report in reports.values()]
     stale = updates[:1] + [operations.ValuesUpdate(updates[1].report, updates[1].values,
@@ -171,7 +171,7 @@ def test_a_batch_is_checked_whole_before_anything_is_written(factory):
 
 def test_a_batch_takes_as_many_statements_for_30_reports_as_for_3(factory, count_queries):
     world = make_world(factory)
-    indicators = catalogue_queries.all_indicators()
+    indicators = catalogue_queries.all_indicators(world.period)
 
     def save(orgs, cells: dict[str, str]) -> int:
         with count_queries() as seen:

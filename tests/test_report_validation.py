@@ -15,7 +15,7 @@ from tests.report_helpers import GOOD_VALUES
 
 @pytest.fixture
 def catalogue(database):
-    return {i.code: i for i in catalogue_queries.indicators_for(OrganizationType.SCHOOL)}
+    return {i.code: i for i in catalogue_queries.indicators_for(catalogue_queries.template_version_id(), OrganizationType.SCHOOL)}
 
 
 @pytest.mark.parametrize("raw,expected", [
@@ -43,7 +43,7 @@ def test_bad_values_get_a_reason_in_russian(catalogue, code, raw, message):
 def _check(catalogue, overrides=None, previous=None, **kwargs):
     values = {**GOOD_VALUES, **(overrides or {})}
     parsed = {code: parse_value(catalogue[code], raw) for code, raw in values.items()}
-    return check(list(catalogue.values()), parsed, catalogue_queries.active_rules(), previous, **kwargs)
+    return check(list(catalogue.values()), parsed, catalogue_queries.active_rules(catalogue_queries.template_version_id()), previous, **kwargs)
 
 
 def test_consistent_values_pass_every_rule(catalogue):
@@ -96,8 +96,8 @@ def test_blank_breakdown_counts_as_zero_against_pairs(catalogue):
 
 
 def test_kindergartens_do_not_report_contest_participants(database):
-    codes = {i.code for i in catalogue_queries.indicators_for(OrganizationType.KINDERGARTEN)}
+    codes = {i.code for i in catalogue_queries.indicators_for(catalogue_queries.template_version_id(), OrganizationType.KINDERGARTEN)}
     assert "students_contest_participants" not in codes and "staff_total" in codes
-    passed = next(i for i in catalogue_queries.indicators_for(OrganizationType.KINDERGARTEN)
+    passed = next(i for i in catalogue_queries.indicators_for(catalogue_queries.template_version_id(), OrganizationType.KINDERGARTEN)
                   if i.code == "students_passed_pct")
     assert "освоивших образовательную программу" in passed.label(OrganizationType.KINDERGARTEN)

@@ -19,7 +19,7 @@ AMBIGUOUS = ("«{raw}» читается неоднозначно: точка и
 
 @pytest.fixture
 def catalogue(database):
-    return {i.code: i for i in catalogue_queries.indicators_for(OrganizationType.SCHOOL)}
+    return {i.code: i for i in catalogue_queries.indicators_for(catalogue_queries.template_version_id(), OrganizationType.SCHOOL)}
 
 
 @pytest.mark.parametrize("code,raw,expected", [

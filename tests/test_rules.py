@@ -19,6 +19,7 @@ from dashboards import queries as dashboard_queries
 from portal import clock, rules
 from portal.auth import operations as accounts
 from portal.catalogue.models import Indicator
+from portal.catalogue.queries import template_version_id
 from portal.extensions import db
 from portal.reports.models import Period, Report, ReportState, ReportValue
 from portal.reports.period_operations import open_period
@@ -274,12 +275,13 @@ def test_only_types_the_form_applies_to_are_expected(land, factory, excluded):
 
 
 def test_the_form_applies_to_the_types_of_its_indicators_in_use(database):
-    assert rules.form_types() == frozenset(OrganizationType)
+    version = template_version_id()
+    assert rules.form_types(version) == frozenset(OrganizationType)
     db.session.execute(sa.update(Indicator).values(
         applies_to=["school"], retired_at=None))
     db.session.execute(sa.update(Indicator).where(Indicator.code == "mentors")
                        .values(applies_to=["college"], retired_at=datetime(2026, 1, 1)))
-    assert rules.form_types() == {OrganizationType.SCHOOL}
+    assert rules.form_types(version) == {OrganizationType.SCHOOL}
 
 
 def test_another_regions_organizations_are_never_expected(land, factory):
@@ -292,7 +294,8 @@ def test_another_regions_organizations_are_never_expected(land, factory):
 # -- derived indicators -------------------------------------------------------------------------
 
 def _put(org, period, values: dict) -> Report:
-    ids = dict(db.session.execute(sa.select(Indicator.code, Indicator.id)).all())
+    ids = dict(db.session.execute(sa.select(Indicator.code, Indicator.id).where(
+        Indicator.form_version_id == period.form_version_id)).all())
     report = _report(org, period, ReportState.ACCEPTED, datetime(2026, 4, 1))
     for code, value in values.items():
         db.session.add(ReportValue(report_id=report.id, indicator_id=ids[code], raw=str(value),
@@ -320,7 +323,7 @@ def test_a_ratio_ignores_a_report_that_lacks_one_of_its_parts(app, land, factory
     python = derived.over_reports([FULL, partial])
     assert python == derived.compute(FULL) == derived.over_reports([FULL])
     with app.test_request_context("/"):
-        catalogue = dashboard_queries.catalogue()
+        catalogue = dashboard_queries.catalogue(period.form_version_id)
         metric = catalogue.get(code)
         selection = dashboard_queries.Selection(land["region"].id, (period.id,))
         strategies = ["joins", "pivot"] + (
@@ -385,11 +388,13 @@ def test_the_form_types_are_read_once_per_request_until_the_catalogue_changes(
     from tenants.opt_out import system_session
 
     with app.test_request_context("/", method="POST"), system_session("test: the memo"):
+        version = template_version_id()
         with count_queries() as statements:
-            assert rules.form_types() == rules.form_types() == frozenset(OrganizationType)
+            assert rules.form_types(version) == rules.form_types(version) == frozenset(
+                OrganizationType)
         assert len(statements) == 1
         indicators = db.session.scalars(sa.select(Indicator)).all()
         for indicator in indicators:
             indicator.applies_to = ["school"]
         db.session.flush()  # an ORM write to the catalogue drops the memo
-        assert rules.form_types() == {OrganizationType.SCHOOL}
+        assert rules.form_types(version) == {OrganizationType.SCHOOL}

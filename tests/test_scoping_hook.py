@@ -329,7 +329,8 @@ def test_tenant_models_are_derived_from_the_registry():
                      "EventExecution", "Participant", "MentoringPair", "PairMember",
                      "PersonalDataAccess", "ConsentFile",
                      "MonitoringRecord", "CriterionValue", "AnswerSet",
-                     "Answer"}
+                     "Answer", "Form", "FormVersion", "Indicator",
+                     "ValidationRule"}
 
 
 def test_a_model_neither_owned_nor_shared_is_an_error():

@@ -28,7 +28,7 @@ from portal.mentoring.models import MentoringPair, Participant
 from portal.refusals import Refusal
 from portal.reports import forms as report_forms
 from portal.reports import notes, operations
-from portal.reports.models import AuditEntry, Report, ReportState
+from portal.reports.models import AuditEntry, Period, Report, ReportState
 from portal.roadmaps import forms as roadmap_forms
 from portal.roadmaps.models import RoadmapEvent
 from tenants import operations as tenants
@@ -134,6 +134,7 @@ COLUMNS = {
     (catalogue_forms.IndicatorForm, "code"): Indicator.code,
     (catalogue_forms.IndicatorForm, "label_ru"): Indicator.label_ru,
     (catalogue_forms.IndicatorForm, "label_en"): Indicator.label_en,
+    (report_forms.PeriodForm, "title"): Period.title,
     (document_forms.UploadForm, "order_number"): DocumentVersion.order_number,
     (document_forms.UploadForm, "url"): DocumentVersion.url,
     (roadmap_forms.EventForm, "title"): RoadmapEvent.title,
@@ -207,9 +208,9 @@ def test_operations_refuse_texts_longer_than_their_columns(app, factory):
         attempts = [
             lambda: accounts.create_user("long-name", "я" * 256),
             lambda: accounts.create_user("л" * 65),
-            lambda: catalogue.add_indicator(code="long_label", label_ru="я" * 501,
-                                            label_en="x", unit=Unit.COUNT, section="staff",
-                                            applies_to=["school"]),
+            lambda: catalogue.add_indicator(catalogue.template(), code="long_label",
+                                            label_ru="я" * 501, label_en="x", kind=Unit.COUNT,
+                                            section="staff", applies_to=["school"]),
             lambda: _rename(school, "я" * 501),
             lambda: documents.add_version(school, _documents_upload("№" * 101), None),
         ]

@@ -121,8 +121,8 @@ def _plain(problems):
 
 @pytest.mark.parametrize("org_type", list(OrganizationType))
 def test_the_expressions_raise_exactly_what_the_old_rules_raised(database, org_type):
-    indicators = {i.code: i for i in catalogue_queries.indicators_for(org_type)}
-    rules = catalogue_queries.active_rules()
+    indicators = {i.code: i for i in catalogue_queries.indicators_for(catalogue_queries.template_version_id(), org_type)}
+    rules = catalogue_queries.active_rules(catalogue_queries.template_version_id())
     rng = random.Random(f"rules-{org_type.value}")
     fired = set()
     for _attempt in range(400):
@@ -212,9 +212,9 @@ def test_each_rule_is_parsed_once_per_request(app, database, monkeypatch):
     real = expressions.parse
     monkeypatch.setattr(expressions, "parse", lambda text, codes: calls.append(text) or
                         real(text, codes))
-    indicators = catalogue_queries.indicators_for(OrganizationType.SCHOOL)
+    indicators = catalogue_queries.indicators_for(catalogue_queries.template_version_id(), OrganizationType.SCHOOL)
     with app.test_request_context("/"):
-        rules = catalogue_queries.active_rules()
+        rules = catalogue_queries.active_rules(catalogue_queries.template_version_id())
         for _time in range(3):
             check(indicators, {}, rules)
     assert sorted(calls) == sorted(r.expression for r in rules if r.expression)

@@ -229,7 +229,7 @@ def test_a_save_writes_and_audits_only_what_changed(school):
 def _indicators(report):
     from portal.catalogue import queries as catalogue_queries
 
-    return catalogue_queries.indicators_for(report.organization.type)
+    return catalogue_queries.indicators_for(report, report.organization.type)
 
 
 def test_the_comment_and_explanations_are_saved_cleaned_and_audited(school):

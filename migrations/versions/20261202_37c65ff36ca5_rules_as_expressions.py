@@ -17,7 +17,7 @@ columns (left, operator, right, factor) are dropped. The downgrade converts the 
 an expression that the old columns cannot say stops it, rather than losing the rule.
 
 Revision ID: 37c65ff36ca5
-Revises: a7c31e9d5b20
+Revises: 58347cb0296b
 Create Date: 2026-12-02 04:30:00.000000
 
 """
@@ -30,7 +30,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '37c65ff36ca5'
-down_revision = 'a7c31e9d5b20'
+down_revision = '58347cb0296b'
 branch_labels = None
 depends_on = None
 

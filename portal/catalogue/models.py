@@ -1,34 +1,36 @@
-"""The indicator catalogue: indicators and validation rules, shared by all regions (§7)."""
+"""Region-owned forms (issue 11): a form, its frozen versions, their items and rules.
+
+A form belongs to one region (``region_id`` NULL: a national template a region copies).
+Its items (:class:`Indicator`) and rules belong to one :class:`FormVersion`; a version is
+frozen when a period of it opens and never changes afterwards (portal.catalogue.operations).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
+from portal.catalogue.definition import ItemKind, Periodicity, Severity
 from portal.clock import utcnow
 from portal.extensions import db
-from tenants.models import OrganizationType, _enum
-from tenants.scoping import Action, Scope, scope_rule, shared_model, url_argument
+from tenants.models import OrganizationType, Region, _enum
+from tenants.scoping import Action, Scope, scope_rule, url_argument
 
+Unit = ItemKind  # the kinds were called units while there were only three of them
 
-class Unit(StrEnum):
-    COUNT = "count"
-    PERCENT = "percent"
-    SCORE = "score"
-
-
-UNIT_LABELS = {Unit.COUNT: _l("people / items"), Unit.PERCENT: _l("%"), Unit.SCORE: _l("points")}
-
-
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
+KIND_LABELS = {
+    ItemKind.COUNT: _l("people / items"), ItemKind.PERCENT: _l("%"),
+    ItemKind.SCORE: _l("points"), ItemKind.NUMBER: _l("number"), ItemKind.YES_NO: _l("yes / no"),
+    ItemKind.EVIDENCE: _l("evidence"), ItemKind.TEXT: _l("text"), ItemKind.DATE: _l("date"),
+}
+UNIT_LABELS = KIND_LABELS
 
 
 SEVERITY_LABELS = {Severity.ERROR: _l("error (blocks submission)"),
@@ -52,17 +54,83 @@ def section_label(code: str) -> str:
     return _localized(ru, en)
 
 
-class Indicator(db.Model):
-    """One quarterly indicator of the catalogue (DOMAIN.md §7); codes never change."""
+class Form(db.Model):
+    """A region's form (data set): what its organizations report, and how often."""
 
-    __tablename__ = "indicators"
+    __tablename__ = "forms"
+    __table_args__ = (sa.UniqueConstraint("region_id", "code", name="uq_forms_region_code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    region_id: Mapped[int | None] = mapped_column(sa.ForeignKey("regions.id"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(64))
+    name_ru: Mapped[str] = mapped_column(sa.String(500))
+    name_en: Mapped[str] = mapped_column(sa.String(500))
+    periodicity: Mapped[Periodicity] = mapped_column(_enum(Periodicity, "form_periodicity"))
+    applies_to: Mapped[list] = mapped_column(sa.JSON)  # organization type values
+    # The generic jump warning: beyond both thresholds against the previous period.
+    jump_relative: Mapped[Decimal | None] = mapped_column(sa.Numeric(10, 4))
+    jump_absolute: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 4))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    region: Mapped[Region | None] = relationship()
+
+    @property
+    def name(self) -> str:
+        return _localized(self.name_ru, self.name_en)
+
+    @property
+    def is_template(self) -> bool:
+        return self.region_id is None
+
+    def __repr__(self) -> str:
+        return f"<Form {self.code} region={self.region_id}>"
+
+
+class FormVersion(db.Model):
+    """One version of a form's items and rules; frozen once a period of it opens."""
+
+    __tablename__ = "form_versions"
+    __table_args__ = (sa.UniqueConstraint("form_id", "number", name="uq_form_versions_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form_id: Mapped[int] = mapped_column(sa.ForeignKey("forms.id"), index=True)
+    number: Mapped[int]
+    frozen_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    form: Mapped[Form] = relationship()
+
+    @property
+    def frozen(self) -> bool:
+        return self.frozen_at is not None
+
+    def __repr__(self) -> str:
+        return f"<FormVersion {self.form_id}.{self.number}>"
+
+
+class Indicator(db.Model):
+    """One item of a form version (DOMAIN.md §7); a code stays the same across versions."""
+
+    __tablename__ = "indicators"
+    __table_args__ = (
+        sa.UniqueConstraint("form_version_id", "code", name="uq_indicators_version_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form_version_id: Mapped[int] = mapped_column(sa.ForeignKey("form_versions.id"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(64))
     label_ru: Mapped[str] = mapped_column(sa.String(500))
     label_en: Mapped[str] = mapped_column(sa.String(500))
-    unit: Mapped[Unit] = mapped_column(_enum(Unit, "indicator_unit"))
-    section: Mapped[str] = mapped_column(sa.String(32))
+    kind: Mapped[ItemKind] = mapped_column(_enum(ItemKind, "item_kind"))
+    unit_ru: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
+    unit_en: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
+    help_ru: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    help_en: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    required: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    scale: Mapped[int | None]  # score: values 1..scale
+    presence: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # An evidence item may stand for a document kind of the register (portal.documents).
+    document_kind: Mapped[str | None] = mapped_column(sa.String(32))
+    section: Mapped[str] = mapped_column(sa.String(200))
     position: Mapped[int] = mapped_column(default=0)
     applies_to: Mapped[list] = mapped_column(sa.JSON)  # organization type values
     type_labels: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # type → {"ru", "en"}
@@ -71,6 +139,16 @@ class Indicator(db.Model):
     max_value: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 4))
     retired_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    form_version: Mapped[FormVersion] = relationship()
+    # The kind under its old name: count, percent and score were the units.
+    unit = synonym("kind")
+
+
+    @property
+    def unit_label(self) -> str:
+        """The unit words in the user's language («человек», «пар»), else the kind's caption."""
+        return _localized(self.unit_ru, self.unit_en) or str(KIND_LABELS[self.kind])
 
     @property
     def is_subitem(self) -> bool:
@@ -95,9 +173,12 @@ class ValidationRule(db.Model):
     """A check across indicator values, stored as data (DOMAIN.md §7)."""
 
     __tablename__ = "validation_rules"
+    __table_args__ = (
+        sa.UniqueConstraint("form_version_id", "code", name="uq_validation_rules_version_code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    form_version_id: Mapped[int] = mapped_column(sa.ForeignKey("form_versions.id"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(64))
     kind: Mapped[RuleKind] = mapped_column(_enum(RuleKind, "rule_kind"))
     severity: Mapped[Severity] = mapped_column(_enum(Severity, "rule_severity"))
     expression: Mapped[str | None] = mapped_column(sa.String(2000))  # kind expression only
@@ -109,27 +190,65 @@ class ValidationRule(db.Model):
     message_en: Mapped[str] = mapped_column(sa.String(500))
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
+    form_version: Mapped[FormVersion] = relationship()
+
     def message(self) -> str:
         return _localized(self.message_ru, self.message_en)
 
 
+_FORMS, _VERSIONS = Form.__table__, FormVersion.__table__
+
+
+def _form_predicate(scope: Scope, action: Action, region_column: sa.ColumnElement) -> Any:
+    """Forms are region data: a region's people read its forms, its coordinators change
+    them; templates (no region) are read by everyone and changed by the administrator."""
+    if scope.is_admin:
+        return sa.true()
+    if action is not Action.VIEW:
+        return region_column.in_(sorted(scope.region_ids)) if scope.region_ids else sa.false()
+    regions = scope.regions_in_scope()
+    own = region_column.in_(regions) if regions is not None else sa.false()
+    return sa.or_(region_column.is_(None), own)
+
+
+@scope_rule(Form)
+def _visible_forms(scope: Scope, action: Action) -> sa.ColumnElement[bool]:
+    return _form_predicate(scope, action, Form.region_id)
+
+
+def _versions_of_visible_forms(scope: Scope, action: Action) -> sa.Select:
+    return (sa.select(_VERSIONS.c.id).join(_FORMS, _FORMS.c.id == _VERSIONS.c.form_id)
+            .where(_form_predicate(scope, action, _FORMS.c.region_id)))
+
+
+@scope_rule(FormVersion)
+def _visible_versions(scope: Scope, action: Action) -> sa.ColumnElement[bool]:
+    if scope.is_admin:
+        return sa.true()
+    return FormVersion.form_id.in_(sa.select(_FORMS.c.id).where(
+        _form_predicate(scope, action, _FORMS.c.region_id)))
+
+
 @scope_rule(Indicator)
 def _visible_indicators(scope: Scope, action: Action) -> sa.ColumnElement[bool]:
-    """The catalogue is public to every user; only administrators change it.
+    """An item goes with its form: the region's coordinators change it, nobody else's.
 
-    It is shared by every region: a regional coordinator who could add a required
-    indicator or retire one would change the forms of every other region too.
+    Reading is open (as the one catalogue was): an item is reached through a period or a
+    form the user may see, and its labels are no secret; dashboards and files read them.
     """
-    return sa.true() if action is Action.VIEW or scope.is_admin else sa.false()
+    if scope.is_admin or action is Action.VIEW:
+        return sa.true()
+    return Indicator.form_version_id.in_(_versions_of_visible_forms(scope, action))
 
 
 @scope_rule(ValidationRule)
 def _visible_rules(scope: Scope, action: Action) -> sa.ColumnElement[bool]:
-    """As the catalogue: everyone reads the rules, only administrators change them."""
-    return sa.true() if action is Action.VIEW or scope.is_admin else sa.false()
+    """A rule goes with its form's version, as the items do: read by all, changed by the
+    form's region's coordinators (a template's: the administrator)."""
+    if scope.is_admin or action is Action.VIEW:  # read with the items
+        return sa.true()
+    return ValidationRule.form_version_id.in_(_versions_of_visible_forms(scope, action))
 
 
 url_argument("indicator_id", "indicator", Indicator)
 url_argument("rule_id", "rule", ValidationRule)
-shared_model(Indicator, "the indicator catalogue is one for every region")
-shared_model(ValidationRule, "the validation rules of the catalogue are one for every region")

@@ -6,15 +6,25 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from portal.admin.forms import ActionForm
-from portal.catalogue import queries, rule_operations
+from portal.catalogue import operations, queries, rule_operations
 from portal.catalogue.forms import RuleForm
 from portal.catalogue.models import SEVERITY_LABELS, RuleKind, Severity, ValidationRule
 from portal.catalogue.operations import CatalogueError
 from tenants.scoping import Action, current_scope, require
 
 
+def _template_version():
+    """The rules page shows the national template's latest version (a region's own form
+    keeps its rules in its versions, copied from the template)."""
+    template = operations.template()
+    if template is None:
+        abort(404)
+    return operations.latest_version(template)
+
+
 def rules():
-    """Every rule of the catalogue; administrators add new ones here."""
+    """Every rule of the template; administrators add new ones here."""
+    version = _template_version()
     form = RuleForm()
     can_manage = current_scope().is_admin
     if request.method == "POST" and not can_manage:
@@ -22,7 +32,7 @@ def rules():
     if form.validate_on_submit():
         try:
             rule_operations.add_rule(
-                code=form.code.data, severity=Severity(form.severity.data),
+                version, code=form.code.data, severity=Severity(form.severity.data),
                 expression=form.expression.data or "", message_ru=form.message_ru.data,
                 message_en=form.message_en.data)
         except CatalogueError as problem:
@@ -30,7 +40,7 @@ def rules():
         else:
             flash(_("The rule has been added."), "success")
             return redirect(url_for("catalogue.rules"))
-    return render_template("catalogue/rules.html", rules=queries.all_rules(), form=form,
+    return render_template("catalogue/rules.html", rules=queries.all_rules(version), form=form,
                            can_manage=can_manage, severity_labels=SEVERITY_LABELS,
                            action_form=ActionForm())
 

@@ -61,7 +61,7 @@ def _latest_values(org: Organization) -> dict[str, int]:
     """The integer values of the organization's latest report (empty without one)."""
     report = db.session.scalars(
         sa.select(Report).join(Period).where(Report.organization_id == org.id)
-        .order_by(Period.year.desc(), Period.quarter.desc())).first()
+        .order_by(Period.starts_on.desc())).first()
     if report is None:
         return {}
     rows = db.session.execute(sa.select(Indicator.code, ReportValue.value).join(Indicator)

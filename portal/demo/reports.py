@@ -86,7 +86,8 @@ def load_reports(region: Region, today) -> None:
     periods = [period_operations.open_period(region, y, q) for y, q in quarters_back(today, QUARTERS)]
     for period in periods[:-1]:
         period.is_open = period.deadline >= today
-    indicators = {i.code: i for i in db.session.scalars(sa.select(Indicator))}
+    indicators = {i.code: i for i in db.session.scalars(sa.select(Indicator).where(
+        Indicator.form_version_id == periods[-1].form_version_id))}
     curators = responsible_by_org(curators_only=True)
     orgs = list(db.session.scalars(sa.select(Organization).order_by(Organization.code)))
     for org_index, org in enumerate(orgs):

@@ -106,7 +106,7 @@ def load_documents_and_roadmaps(region: Region, today: date) -> None:
 def _current_reports(region: Region, orgs: list[Organization]) -> None:
     """The exemplary organizations have started the report of the current quarter."""
     period = db.session.scalars(sa.select(Period).where(Period.region_id == region.id)
-                                .order_by(Period.year.desc(), Period.quarter.desc())).first()
+                                .order_by(Period.starts_on.desc())).first()
     if period is not None and period.is_open:
         for org in orgs:
             ensure_report(org, period)

@@ -16,12 +16,19 @@ import numpy as np
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from portal.catalogue import operations as catalogue_operations
 from portal.catalogue.models import Indicator
 from portal.catalogue.standard import FORMS
 from portal.catalogue.standard import TYPES as PAIR_TYPES
 from portal.extensions import db
 from portal.reports.models import Period, Report, ReportState, ReportValue
-from portal.reports.periods import default_deadline, default_opening, previous_quarter
+from portal.reports.periods import (
+    default_deadline,
+    default_opening,
+    previous_quarter,
+    quarter_end,
+    quarter_start,
+)
 from tenants.models import Municipality, Organization, OrganizationType, Region, Subordination
 from tenants.scoping import system_task
 
@@ -158,9 +165,15 @@ def _organization_rows(code: str, mun_ids: dict[str, int], mun_of_org: np.ndarra
 
 
 def _periods(region: Region, quarter_list: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
-    """Insert the quarters, only the newest open; their ids by (year, quarter)."""
+    """Insert the quarters of the region's quarterly form, only the newest open; their ids
+    by (year, quarter)."""
+    form = catalogue_operations.quarterly_form(region)
+    version = catalogue_operations.latest_version(form)
+    catalogue_operations.freeze(version)
     _insert(Period.__table__, [
-        {"region_id": region.id, "year": y, "quarter": q, "opens_on": default_opening(y, q),
+        {"region_id": region.id, "form_id": form.id, "form_version_id": version.id,
+         "starts_on": quarter_start(y, q), "ends_on": quarter_end(y, q),
+         "year": y, "quarter": q, "opens_on": default_opening(y, q),
          "deadline": default_deadline(y, q), "is_open": (y, q) == quarter_list[-1],
          "closed_at": None if (y, q) == quarter_list[-1]
          else datetime.combine(default_deadline(y, q) + timedelta(days=30), time(9))}
@@ -222,7 +235,11 @@ def _reports(rng: np.random.Generator, orgs: _Organizations,
 def _write_values(keys: list[tuple[int, int, int]], columns: dict[str, np.ndarray],
                   type_of_org: np.ndarray) -> int:
     """Insert the values of the reports (organization, quarter, report id); how many."""
-    indicators = list(db.session.scalars(sa.select(Indicator).where(Indicator.retired_at.is_(None))))
+    # Every report is of the region's quarterly form: the items of the version it reads.
+    version = db.session.scalar(sa.select(Period.form_version_id).join(
+        Report, Report.period_id == Period.id).where(Report.id == keys[0][2])) if keys else None
+    indicators = list(db.session.scalars(sa.select(Indicator).where(
+        Indicator.retired_at.is_(None), Indicator.form_version_id == version)))
     applies = {i.code: np.array([t.value in (i.applies_to or []) for t in TYPES])[type_of_org]
                for i in indicators}
     ids = {i.code: i.id for i in indicators}

@@ -157,10 +157,10 @@ def read_upload(stream: BinaryIO) -> bytes:
     return stream.read()
 
 
-def catalogue_specs() -> list[IndicatorSpec]:
-    """The catalogue as the parser needs it."""
+def catalogue_specs(period: Period) -> list[IndicatorSpec]:
+    """The items of the period's form version as the parser needs them."""
     return [IndicatorSpec(i.code, frozenset(i.applies_to or ()), i.retired_at is not None)
-            for i in catalogue_queries.all_indicators()]
+            for i in catalogue_queries.all_indicators(period)]
 
 
 def _spec(organization: Organization) -> OrganizationSpec:
@@ -174,7 +174,7 @@ def read_report_file(data: bytes, filename: str, organization: Organization,
     when it cannot be used), with the version of the report it was compared with."""
     try:
         payload = parse_report_file(data, filename, _spec(organization),
-                                    Quarter(period.year, period.quarter), catalogue_specs())
+                                    Quarter(period.year, period.quarter), catalogue_specs(period))
     except Rejected as rejected:
         raise rejection(rejected, period) from None
     report = queries.report_for(organization, period)
@@ -188,7 +188,7 @@ def read_bulk_file(data: bytes, filename: str, municipality: Municipality, perio
     organizations the user may report for, by code (any other rejects the file)."""
     try:
         payload = parse_bulk_file(data, filename, municipality.code,
-                                  Quarter(period.year, period.quarter), catalogue_specs(),
+                                  Quarter(period.year, period.quarter), catalogue_specs(period),
                                   {code: _spec(org) for code, org in allowed.items()})
     except Rejected as rejected:
         raise rejection(rejected, period) from None
@@ -269,8 +269,8 @@ class _Against:
                                     Report.organization_id.in_(org_ids or [-1])))}
         return cls(period, reports, queries.values_of_reports([r.id for r in reports.values()]),
                    _previous_values(org_ids, period),
-                   {i.code: i for i in catalogue_queries.all_indicators()},
-                   catalogue_queries.active_rules())
+                   {i.code: i for i in catalogue_queries.all_indicators(period)},
+                   catalogue_queries.active_rules(period))
 
     def applicable(self, org_type: OrganizationType) -> tuple[list[Indicator], dict[str, str]]:
         """The live indicators of the organization type and their labels for it."""
@@ -390,7 +390,7 @@ def confirm(preview: Preview, period: Period, user: Any) -> tuple[int, int]:
                for o in items]
     source = SOURCE_UPLOAD if preview.kind == KIND_REPORT else SOURCE_BULK
     try:
-        written = operations.save_values_many(updates, catalogue_queries.all_indicators(),
+        written = operations.save_values_many(updates, catalogue_queries.all_indicators(period),
                                               user=user, source=source)
     except operations.ConflictError:  # saved by somebody else since the preview was worked out
         raise operations.ConflictError(stale_message()) from None

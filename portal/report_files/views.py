@@ -49,7 +49,7 @@ def status_url(municipality: Municipality, period: Period) -> str:
 
 
 def _file_name(prefix: str, code: str, period: Period) -> str:
-    return f"{prefix}_{code}_{period.year}-Q{period.quarter}.xlsx"
+    return f"{prefix}_{code}_{period.file_tag}.xlsx"
 
 
 # -- one organization -------------------------------------------------------------------------
@@ -57,10 +57,11 @@ def _file_name(prefix: str, code: str, period: Period) -> str:
 def _report_workbook(organization: Organization, period: Period, *, export: bool) -> bytes:
     report = queries.report_for(organization, period)
     stored = queries.values_of(report)
-    indicators = catalogue_queries.indicators_for(organization.type)
+    indicators = catalogue_queries.indicators_for(period, organization.type)
     if export:  # a past report keeps the values of indicators retired since
         known = {i.code for i in indicators}
-        retired = catalogue_queries.indicators_for(organization.type, include_retired=True)
+        retired = catalogue_queries.indicators_for(period, organization.type,
+                                                   include_retired=True)
         indicators += [i for i in retired
                        if i.code not in known and i.code in stored]
     current = {code: (v.raw, v.value) for code, v in stored.items()}
@@ -197,8 +198,9 @@ def _reportable(municipality: Municipality) -> dict[str, Organization]:
     return {org.code: org for org in db.session.scalars(stmt)}
 
 
-def _indicators_for_types(types, include: set[str] = frozenset()) -> list[Indicator]:
-    return [i for i in catalogue_queries.all_indicators()
+def _indicators_for_types(period: Period, types, include: set[str] = frozenset()
+                          ) -> list[Indicator]:
+    return [i for i in catalogue_queries.all_indicators(period)
             if (i.retired_at is None and any(i.applies(t) for t in types)) or i.code in include]
 
 
@@ -220,7 +222,7 @@ def bulk_template(municipality: Municipality, period: Period):
     reports, values = _reports_and_values([o.id for o in organizations], period)
     data = workbooks.bulk_template(
         municipality, period, organizations,
-        _indicators_for_types({o.type for o in organizations}), values,
+        _indicators_for_types(period, {o.type for o in organizations}), values,
         {org_id: r.state.value for org_id, r in reports.items()})
     return xlsx_response(data, _file_name("municipal-template", municipality.code, period))
 
@@ -309,7 +311,7 @@ def municipal_export(municipality: Municipality, period: Period):
     organizations = [o for o in organizations
                      if rules.expected(o, reporting) or o.id in reports]
     with_values = {code for stored in values.values() for code in stored}
-    indicators = _indicators_for_types({o.type for o in organizations}, with_values)
+    indicators = _indicators_for_types(period, {o.type for o in organizations}, with_values)
     rows = []
     for org in organizations:
         report = reports.get(org.id)

@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from portal import sheets
-from portal.catalogue.models import UNIT_LABELS, Indicator, Unit, section_label
+from portal.catalogue.models import Indicator, Unit, section_label
 from portal.i18n import end_sentence, with_unit
 from portal.report_files.file_format import (
     BULK_SHEET,
@@ -61,7 +61,8 @@ def _state(state: str | None) -> str:
 
 
 def _unit(indicator: Indicator) -> str:
-    return str(UNIT_LABELS[indicator.unit])
+    """The item's unit words in the user's language (the kind's name when it has none)."""
+    return indicator.unit_label
 
 
 def _period_line(period: Period) -> str:

@@ -9,6 +9,7 @@ from wtforms import (
     IntegerField,
     SelectChoice,
     SelectField,
+    StringField,
     SubmitField,
     TextAreaField,
 )
@@ -29,6 +30,12 @@ class CommentForm(FlaskForm):
 
 
 class PeriodForm(FlaskForm):
+    # The region's forms, per request; none sent: the quarterly form.
+    form_id = SelectField(_l("Form"), coerce=int, choices=[], validate_choice=False,
+                          validators=[Optional()])
+    title = StringField(_l("Title of a one-off collection"), validators=[Optional(),
+                                                                          Length(max=200)],
+                        description=_l("For example «на 13.12.2024»."))
     year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(2020, 2100)])
     quarter = SelectField(_l("Quarter"), coerce=int,
                           choices=[SelectChoice(q, label) for q, label in

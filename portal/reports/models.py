@@ -12,13 +12,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.catalogue.models import Indicator
+from portal.catalogue.models import Form, FormVersion, Indicator
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.reports.periods import (
     SCHOOL_YEAR_FIRST_MONTH,
-    quarter_end,
-    quarter_start,
+    period_label,
     school_year_label,
     school_year_of,
 )
@@ -52,45 +51,51 @@ EDITABLE_STATES = (ReportState.DRAFT, ReportState.RETURNED)
 
 
 class Period(db.Model):
-    """A calendar quarter of one region, with its opening date and deadline."""
+    """One collection of a region's form: a quarter, half-year, school or calendar year, or a
+    one-off collection «на дату», with its opening date and deadline.
+
+    It reads the version of its form that was current when it opened (``form_version``).
+    ``year``/``quarter`` are set for quarterly forms only.
+    """
 
     __tablename__ = "periods"
     __table_args__ = (
-        sa.UniqueConstraint("region_id", "year", "quarter", name="uq_periods_region_quarter"),
+        sa.UniqueConstraint("form_id", "starts_on", "ends_on", name="uq_periods_form_dates"),
         sa.CheckConstraint("quarter BETWEEN 1 AND 4", name="quarter_range"),
+        sa.CheckConstraint("ends_on >= starts_on", name="ends_after_start"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(sa.ForeignKey("regions.id"))
-    year: Mapped[int]
-    quarter: Mapped[int]
+    form_id: Mapped[int] = mapped_column(sa.ForeignKey("forms.id"), index=True)
+    form_version_id: Mapped[int] = mapped_column(sa.ForeignKey("form_versions.id"), index=True)
+    year: Mapped[int | None]
+    quarter: Mapped[int | None]
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    title: Mapped[str | None] = mapped_column(sa.String(200))  # one-off collections
     opens_on: Mapped[date]
     deadline: Mapped[date]
     is_open: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     closed_at: Mapped[datetime | None]
 
     region: Mapped[Region] = relationship()
-
-    @property
-    def starts_on(self) -> date:
-        return quarter_start(self.year, self.quarter)
-
-    @property
-    def ends_on(self) -> date:
-        return quarter_end(self.year, self.quarter)
+    form: Mapped[Form] = relationship()
+    form_version: Mapped[FormVersion] = relationship()
 
     @hybrid_property
     def school_year(self) -> int:
-        """The calendar year the school year of the quarter starts in (2025 for 2025/2026)."""
+        """The calendar year the school year of the period starts in (2025 for 2025/2026)."""
         return school_year_of(self.starts_on)
 
     @school_year.inplace.expression
     @classmethod
     def _school_year_expression(cls) -> sa.ColumnElement[int]:
-        # The same rule in SQL: the year of the quarter's first month, less one before
-        # the month the school year starts in.
-        first_month = 3 * cls.quarter - 2
-        return cls.year - sa.case((first_month >= SCHOOL_YEAR_FIRST_MONTH, 0), else_=1)
+        # The same rule in SQL: the year of the first day, less one before the month the
+        # school year starts in.
+        first_month = sa.extract("month", cls.starts_on)
+        return (sa.extract("year", cls.starts_on)
+                - sa.case((first_month >= SCHOOL_YEAR_FIRST_MONTH, 0), else_=1))
 
     @property
     def school_year_label(self) -> str:
@@ -98,11 +103,20 @@ class Period(db.Model):
 
     @property
     def label(self) -> str:
-        roman = ["I", "II", "III", "IV"][self.quarter - 1]
-        return str(_l("%(q)s quarter %(y)d", q=roman, y=self.year))
+        """«IV квартал 2026 г.», «I полугодие 2026 г.», «2025/2026 учебный год», «2026 г.», or
+        a one-off collection's own title."""
+        periodicity = "quarter" if self.quarter is not None else self.form.periodicity
+        return period_label(periodicity, self.starts_on, self.title)
+
+    @property
+    def file_tag(self) -> str:
+        """The period in a file name: 2026-Q4 for a quarter, else its first and last day."""
+        if self.quarter is not None:
+            return f"{self.year}-Q{self.quarter}"
+        return f"{self.starts_on:%Y%m%d}-{self.ends_on:%Y%m%d}"
 
     def __repr__(self) -> str:
-        return f"<Period {self.year}Q{self.quarter} region={self.region_id}>"
+        return f"<Period {self.starts_on}..{self.ends_on} form={self.form_id}>"
 
 
 class Report(db.Model):
@@ -166,7 +180,8 @@ class ReportValue(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(sa.ForeignKey("reports.id", ondelete="CASCADE"))
     indicator_id: Mapped[int] = mapped_column(sa.ForeignKey("indicators.id"), index=True)
-    raw: Mapped[str] = mapped_column(sa.String(64), default="")  # kept even when invalid
+    # As typed, kept even when invalid; a text item's answer is its raw text (≤ 2000).
+    raw: Mapped[str] = mapped_column(sa.String(2000), default="")
     value: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 4))
 
     report: Mapped[Report] = relationship(back_populates="values")

@@ -136,7 +136,7 @@ def save_values(report: Report, cells: Mapping[str, Any], *, user: Any, source: 
 
     Raises :class:`ConflictError` when ``expected_version`` is stale.
     """
-    indicators = catalogue_queries.indicators_for(report.organization.type)
+    indicators = catalogue_queries.indicators_for(report, report.organization.type)
     save_values_many([ValuesUpdate(report, parse_cells(indicators, cells), expected_version,
                                    comment, explanations)], indicators, user=user, source=source)
     return validate(report, indicators) if validated else None
@@ -314,13 +314,13 @@ def validate(report: Report, indicators: list[Indicator] | None = None, *,
              for_submission: bool = False, overlay: Mapping[str, Parsed] | None = None
              ) -> Outcome:
     """Run the checks over the stored values of a report (with ``overlay`` over them)."""
-    indicators = indicators or catalogue_queries.indicators_for(report.organization.type)
+    indicators = indicators or catalogue_queries.indicators_for(report, report.organization.type)
     by_id = {i.id: i for i in indicators}
     parsed = {by_id[v.indicator_id].code: parse_value(by_id[v.indicator_id], v.raw)
               for v in report.values if v.indicator_id in by_id}
     parsed.update(overlay or {})
     previous = queries.previous_values(report.organization, report.period)
-    return check(indicators, parsed, catalogue_queries.active_rules(), previous,
+    return check(indicators, parsed, catalogue_queries.active_rules(report), previous,
                  for_submission=for_submission, explanations=report.explanations or {})
 
 

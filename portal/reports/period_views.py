@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from portal.admin.forms import ActionForm
+from portal.catalogue import operations as catalogue_operations
+from portal.catalogue import queries as catalogue_queries
+from portal.catalogue.models import Form
+from portal.catalogue.operations import QUARTERLY
 from portal.reports import head_confirmation, operations, period_operations, queries
 from portal.reports.forms import PeriodForm
 from portal.reports.models import Period
@@ -16,24 +21,48 @@ from tenants.scoping import Action, allows, require
 
 
 def periods(region: Region):
-    """The region's quarters; its regional coordinator opens and closes them."""
+    """The region's collections, by form; its regional coordinator opens and closes them."""
     form = PeriodForm()
+    forms = catalogue_queries.forms_of(region.id)
+    form.form_id.choices = [SelectChoice(f.id, f.name) for f in forms]
+    if request.method == "GET" and forms:
+        form.form_id.data = next((f.id for f in forms if f.code == QUARTERLY), forms[0].id)
     can_manage = allows(Action.MANAGE, region)
     if form.validate_on_submit():
         require(Action.MANAGE, region)
         try:
-            period = period_operations.open_period(region, form.year.data, form.quarter.data,
-                                            form.opens_on.data, form.deadline.data)
+            own = {f.id: f for f in forms}
+            if form.form_id.data is not None and form.form_id.data not in own:
+                abort(404)  # another region's form, or none at all: never opened from here
+            period = _open(region, own.get(form.form_id.data), form)
         except operations.ReportError as problem:
             flash(str(problem), "danger")  # refused: the request commits nothing
         else:
             flash(_("The period %(label)s is open.", label=period.label), "success")
             return redirect(url_for("reports.periods", region_id=region.id))
     return render_template("reports/periods.html", region=region, form=form,
-                           periods=queries.periods_of(region.id), can_manage=can_manage,
+                           by_form=_by_form(queries.periods_of(region.id)),
+                           can_manage=can_manage,
                            action_form=ActionForm(), without_head=(
                                head_confirmation.count_without_head(region) if can_manage
                                else None))
+
+
+def _open(region: Region, chosen: Form | None, form: PeriodForm) -> Period:
+    """Open what the form asks for: a period of the chosen form (the quarterly one, copied
+    from the template, when the region has no form yet)."""
+    chosen = chosen or catalogue_operations.quarterly_form(region)
+    return period_operations.open_form_period(
+        chosen, form.opens_on.data, form.deadline.data, title=form.title.data or None,
+        year=form.year.data, number=form.quarter.data)
+
+
+def _by_form(periods: list[Period]) -> list[tuple[Form, list[Period]]]:
+    """The periods grouped by their form, forms by name (the quarterly one first)."""
+    groups: dict[int, tuple[Form, list[Period]]] = {}
+    for period in periods:
+        groups.setdefault(period.form_id, (period.form, []))[1].append(period)
+    return sorted(groups.values(), key=lambda g: (g[0].code != QUARTERLY, g[0].name))
 
 
 def toggle_confirmation(region: Region):
@@ -59,6 +88,6 @@ def toggle_period(period: Period):
             period_operations.close_period(period)
             flash(_("The period %(label)s is closed.", label=period.label), "success")
         else:
-            period_operations.open_period(period.region, period.year, period.quarter)
+            period_operations.open_collection(period.form, (period.starts_on, period.ends_on))
             flash(_("The period %(label)s is open.", label=period.label), "success")
     return redirect(url_for("reports.periods", region_id=period.region_id))

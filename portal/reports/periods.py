@@ -48,3 +48,47 @@ def school_year_of(day: date) -> int:
 def school_year_label(start_year: int) -> str:
     """The usual way to write a school year: 2025 → "2025/2026"."""
     return f"{start_year}/{start_year + 1}"
+
+
+ROMAN = ("I", "II", "III", "IV")
+
+
+def period_bounds(periodicity: str, year: int, number: int = 1) -> tuple[date, date]:
+    """The first and last day of a periodic collection.
+
+    ``year`` names it (the calendar year, or the year a school year starts in); ``number`` is
+    the quarter (1–4) or half-year (1–2), and is ignored for yearly periodicities.
+    """
+    if periodicity == "quarter":
+        return quarter_start(year, number), quarter_end(year, number)
+    if periodicity == "half_year":
+        return date(year, 6 * number - 5, 1), quarter_end(year, 2 * number)
+    if periodicity == "school_year":
+        return (date(year, SCHOOL_YEAR_FIRST_MONTH, 1),
+                date(year + 1, SCHOOL_YEAR_FIRST_MONTH, 1) - timedelta(days=1))
+    if periodicity == "calendar_year":
+        return date(year, 1, 1), date(year, 12, 31)
+    raise ValueError(f"a {periodicity} collection has no calendar bounds")
+
+
+def default_dates(starts_on: date, ends_on: date) -> tuple[date, date]:
+    """Default opening (the first day of the period's last month) and deadline (the 10th day
+    after it ends), as for quarters (DOMAIN.md §8)."""
+    return (ends_on.replace(day=1),
+            ends_on + timedelta(days=DEADLINE_DAYS_AFTER_QUARTER))
+
+
+def period_label(periodicity: str, starts_on: date, title: str | None = None) -> str:
+    """How a collection is named: «IV квартал 2026 г.», «I полугодие 2026 г.», «2025/2026
+    учебный год», «2026 г.», or a one-off collection's own title."""
+    from flask_babel import gettext as _
+
+    if periodicity == "quarter":
+        return _("%(q)s quarter %(y)d", q=ROMAN[(starts_on.month - 1) // 3], y=starts_on.year)
+    if periodicity == "half_year":
+        return _("%(h)s half-year %(y)d", h=ROMAN[(starts_on.month - 1) // 6], y=starts_on.year)
+    if periodicity == "school_year":
+        return _("%(year)s school year", year=school_year_label(school_year_of(starts_on)))
+    if periodicity == "calendar_year":
+        return _("year %(y)d", y=starts_on.year)
+    return title or _("on %(date)s", date=starts_on.strftime("%d.%m.%Y"))

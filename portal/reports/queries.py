@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 
 from portal import rules
+from portal.catalogue.definition import Periodicity
 from portal.catalogue.models import Indicator
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.memo import MEMO_SOURCES, memoized
 from portal.reports.models import AuditEntry, Period, Report, ReportState, ReportValue
-from portal.reports.periods import previous_quarter
 from tenants.models import Organization
 from tenants.scoping import Scope, scoped_select
 
@@ -26,12 +27,6 @@ def report_for(org: Organization, period: Period) -> Report | None:
     return db.session.scalars(sa.select(Report).filter_by(
         organization_id=org.id, period_id=period.id)
         .options(sa.orm.joinedload(Report.values))).unique().first()
-
-
-def previous_period(period: Period) -> Period | None:
-    year, quarter = previous_quarter(period.year, period.quarter)
-    return db.session.scalars(sa.select(Period).filter_by(
-        region_id=period.region_id, year=year, quarter=quarter)).first()
 
 
 def values_of(report: Report | None) -> dict[str, ReportValue]:
@@ -67,19 +62,34 @@ def previous_values(org: Organization, period: Period) -> dict[str, Decimal]:
 
 
 def _previous_values(org: Organization, period: Period) -> dict[str, Decimal]:
-    year, quarter = previous_quarter(period.year, period.quarter)
     rows = db.session.execute(
         sa.select(Indicator.code, ReportValue.value)
         .join(ReportValue.indicator).join(ReportValue.report).join(Report.period)
-        .where(Report.organization_id == org.id, Period.region_id == period.region_id,
-               Period.year == year, Period.quarter == quarter,
+        .where(Report.organization_id == org.id,
+               Period.id == _previous(period, Period.id).correlate(None).scalar_subquery(),
                ReportValue.value.is_not(None))).all()
     return {code: value for code, value in rows}
 
 
+def _previous(period: Period, *columns: Any) -> sa.Select:
+    """SQL: the period of the same form just before ``period``: the one ending the day before
+    it starts, or, for one-off collections, the latest one before it."""
+    stmt = sa.select(*columns).where(Period.form_id == period.form_id,
+                                     Period.ends_on < period.starts_on)
+    # A quarter is known periodic without reading its form.
+    if period.quarter is not None or period.form.periodicity != Periodicity.ONE_OFF:
+        stmt = stmt.where(Period.ends_on == period.starts_on - timedelta(days=1))
+    return stmt.order_by(Period.ends_on.desc()).limit(1)
+
+
+def previous_period(period: Period) -> Period | None:
+    """The period of the same form just before ``period`` (see :func:`_previous`)."""
+    return db.session.scalars(_previous(period, Period)).first()
+
+
 def periods_of(region_id: int, scope: Scope | None = None) -> list[Period]:
     stmt = scoped_select(Period, scope=scope).where(Period.region_id == region_id)
-    return list(db.session.scalars(stmt.order_by(Period.year.desc(), Period.quarter.desc())))
+    return list(db.session.scalars(stmt.order_by(Period.starts_on.desc(), Period.id.desc())))
 
 
 def history(report: Report) -> list[AuditEntry]:
@@ -108,12 +118,11 @@ def due_for(orgs: list[Organization], now: datetime | None = None) -> list[DueIt
     periods = list(db.session.scalars(
         sa.select(Period).where(Period.region_id.in_(region_ids), Period.is_open)
         .options(sa.orm.joinedload(Period.region))
-        .order_by(Period.year.desc(), Period.quarter.desc())))
+        .order_by(Period.starts_on.desc(), Period.id.desc())))
     reports = {(r.organization_id, r.period_id): r for r in db.session.scalars(
         sa.select(Report).where(Report.organization_id.in_([o.id for o in orgs]),
                                 Report.period_id.in_([p.id for p in periods] or [-1])))}
-    types = rules.form_types()
-    reportings = [(p, rules.reporting(p, types)) for p in periods]
+    reportings = [(p, rules.reporting(p)) for p in periods]
     items = []
     for org in orgs:
         for period, reporting in reportings:

@@ -37,8 +37,13 @@ _SHOWN = re.compile(r"\[U\+[0-9A-F]{4,6}\]")
 # The largest value of each unit, whatever an indicator's own maximum. The value column is
 # Numeric(14, 4): nothing at or above 10^10 can be stored at all, not even with its error (a
 # draft keeps invalid input), so such a number is kept as text only.
-UNIT_MAX = {Unit.COUNT: Decimal(1_000_000), Unit.PERCENT: Decimal(100), Unit.SCORE: Decimal(10)}
 COLUMN_LIMIT = Decimal(10) ** 10
+UNIT_MAX = {Unit.COUNT: Decimal(1_000_000), Unit.PERCENT: Decimal(100), Unit.SCORE: Decimal(10),
+            Unit.NUMBER: COLUMN_LIMIT - 1}
+TEXT_MAX = 2000  # the raw column: a text answer is kept as typed
+YES = frozenset({"да", "yes", "1", "есть", "имеется", "true"})
+NO = frozenset({"нет", "no", "0", "отсутствует", "false"})
+_DATE_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 
 
 @dataclass(frozen=True)
@@ -68,7 +73,11 @@ def parse_number(text: str) -> Decimal | None:
 
 
 def parse_value(indicator: Indicator, cell: Any) -> Parsed:
-    """Parse and check one value against its indicator's unit and range."""
+    """Parse and check one value against its item's kind and range."""
+    special = _SPECIAL_KINDS.get(indicator.kind)
+    if special is not None:
+        raw = normalize_raw(cell) if not isinstance(cell, (datetime, date)) else cell
+        return Parsed("", None) if raw == "" else special(indicator, raw)
     if isinstance(cell, (datetime, date)):
         return Parsed(normalize_raw(cell), None, _("a date is not a number"))
     raw = normalize_raw(cell)
@@ -96,6 +105,46 @@ def parse_value(indicator: Indicator, cell: Any) -> Parsed:
     return Parsed(raw, number)
 
 
+def _yes_no(indicator: Indicator, raw: Any) -> Parsed:
+    """да / нет (and their usual spellings): stored as 1 or 0."""
+    word = str(raw).strip().lower()
+    if word in YES:
+        return Parsed("да", Decimal(1))
+    if word in NO:
+        return Parsed("нет", Decimal(0))
+    return Parsed(str(raw)[:64], None, _("answer yes or no"))
+
+
+def _text(indicator: Indicator, raw: Any) -> Parsed:
+    """Free text, within the item's maximum length (its max_value) and the column's."""
+    text = str(raw)
+    limit = min(int(indicator.max_value or TEXT_MAX), TEXT_MAX)
+    if len(text) > limit:
+        return Parsed(text[:TEXT_MAX], None,
+                      _("the text is longer than %(n)d characters", n=limit))
+    return Parsed(text, None)
+
+
+def _date(indicator: Indicator, raw: Any) -> Parsed:
+    """A calendar day (a date cell, 2024-12-13 or 13.12.2024), kept as ISO text."""
+    if isinstance(raw, datetime):
+        return Parsed(raw.date().isoformat(), None)
+    if isinstance(raw, date):
+        return Parsed(raw.isoformat(), None)
+    text = str(raw).strip()
+    dotted = _DATE_DOTTED.match(text)
+    try:
+        day = (date(int(dotted[3]), int(dotted[2]), int(dotted[1])) if dotted
+               else date.fromisoformat(text))
+    except ValueError:
+        return Parsed(text[:64], None, _("“%(raw)s” is not a date", raw=text[:64]))
+    return Parsed(day.isoformat(), None)
+
+
+_SPECIAL_KINDS = {Unit.YES_NO: _yes_no, Unit.EVIDENCE: _yes_no, Unit.TEXT: _text,
+                  Unit.DATE: _date}
+
+
 def _notation_error(unit: Unit, raw: str) -> str | None:
     """A percent sign where no percentage is due; a point or comma that may mean thousands."""
     compact = _PERCENT_SIGN.sub("", raw, count=1)
@@ -112,6 +161,8 @@ def _notation_error(unit: Unit, raw: str) -> str | None:
 def bounds(indicator: Indicator) -> tuple[Decimal, Decimal]:
     """The lowest and highest value the indicator accepts, within its unit's maximum."""
     cap = UNIT_MAX[indicator.unit]
+    if indicator.unit is Unit.SCORE and indicator.scale:
+        cap = Decimal(indicator.scale)
     low, high = indicator.min_value, indicator.max_value
     high = cap if high is None else min(Decimal(high), cap)
     low = -cap if low is None else Decimal(low)
@@ -122,7 +173,12 @@ def _range_message(indicator: Indicator, below: bool, high: Decimal) -> str:
     if indicator.unit is Unit.PERCENT:
         return _("a percentage must be between 0 and 100")
     if indicator.unit is Unit.SCORE:
+        if indicator.scale and indicator.scale != 10:
+            return _("a score must be between 1 and %(n)d", n=indicator.scale)
         return _("a score must be between 1 and 10")
+    if indicator.unit is Unit.NUMBER:
+        return _("the number must be between %(low)s and %(high)s", low=bounds(indicator)[0],
+                 high=high)
     if below:
         return _("a count cannot be negative")
     return _("a count cannot be more than %(max)s", max=f"{int(high):,}".replace(",", "\u00a0"))

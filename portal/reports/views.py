@@ -74,7 +74,8 @@ def _save_or_submit(organization, period, typed, report) -> Outcome | None:
     """
     # Parsed while the request still reads: a first save creates the report, and from then
     # on it holds SQLite's write lock.
-    parsed = operations.parse_cells(catalogue_queries.indicators_for(organization.type), typed)
+    parsed = operations.parse_cells(
+        catalogue_queries.indicators_for(period, organization.type), typed)
     report = report or operations.start_reports([organization.id], period)[organization.id]
     submitting = request.form.get("action") == "submit"
     if submitting and report.state in operations.SUBMITTED_STATES:
@@ -100,7 +101,7 @@ def _save_or_submit(organization, period, typed, report) -> Outcome | None:
 
 
 def _form_context(organization, period, report, outcome, typed) -> dict:
-    indicators = catalogue_queries.indicators_for(organization.type)
+    indicators = catalogue_queries.indicators_for(period, organization.type)
     codes = {i.id: i.code for i in indicators}  # the form shows these only
     stored = {codes[v.indicator_id]: v.raw for v in (report.values if report else [])
               if v.indicator_id in codes}
@@ -196,5 +197,5 @@ def history(report: Report):
     org_type = report.organization.type
     return render_template(
         "reports/history.html", report=report, entries=queries.history(report),
-        names={i.code: i.label(org_type) for i in catalogue_queries.all_indicators()},
+        names={i.code: i.label(org_type) for i in catalogue_queries.all_indicators(report)},
         states={state.value: state.label for state in ReportState})

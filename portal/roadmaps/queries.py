@@ -61,7 +61,7 @@ def by_stage(items: list) -> list[tuple[int, list]]:
 
 def period_order():
     """Newest period first: the execution reported last is the one in force."""
-    return (Period.year.desc(), Period.quarter.desc())
+    return (Period.starts_on.desc(), Period.id.desc())
 
 
 def overdue_counts(organization_ids: sa.Select, school_year: int, on: date) -> sa.Select:
@@ -98,7 +98,7 @@ def latest_executions(event_ids: list[int], before: Period | None = None,
     stmt = (sa.select(EventExecution).join(EventExecution.report).join(Report.period)
             .where(EventExecution.event_id.in_(event_ids)).order_by(*period_order()))
     if before is not None:
-        stmt = stmt.where(Period.year * 4 + Period.quarter < before.year * 4 + before.quarter)
+        stmt = stmt.where(Period.starts_on < before.starts_on)
     latest: dict[int, EventExecution] = {}
     for execution in db.session.scalars(stmt):
         latest.setdefault(execution.event_id, execution)
