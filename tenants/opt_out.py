@@ -36,7 +36,8 @@ CORE_STATEMENTS: dict[str, str] = {
     "mentoring.counts": (
         "portal/mentoring/counts.py _grouped: GROUP BY counts of the register of one "
         "organization the request loaded through the scope (VIEW); (key, count) tuples only, "
-        "no column of a person, for the external contour that reads no personal-data row."),
+        "no column of a person, for the external contour that reads no personal-data row; "
+        "portal/programmes/counts.py programme_counts: the same for programmes by status."),
 }
 # Modules that may build statements on tables or run them on the connection: their
 # SELECTs are the CORE_STATEMENTS above; the rest are writes of rows the request already
@@ -51,6 +52,7 @@ CORE_MODULES: dict[str, str] = {
     "portal/reports/models.py": "the ReportValue rule's own subquery on reports",
     "portal/database.py": "SQLite's BEGIN (no table at all)",
     "portal/mentoring/counts.py": "mentoring.counts (above)",
+    "portal/programmes/counts.py": "mentoring.counts (above): programmes by status",
     "portal/transactions.py": "SQLite's COMMIT and BEGIN IMMEDIATE taking the write lock late "
                               "(no table at all)",
 }

@@ -327,7 +327,7 @@ def test_tenant_models_are_derived_from_the_registry():
     assert names == {"Region", "Municipality", "Organization", "Period", "Report", "ReportValue",
                      "AuditEntry", "Document", "DocumentVersion", "Roadmap", "RoadmapEvent",
                      "EventExecution", "Participant", "MentoringPair", "PairMember",
-                     "PersonalDataAccess"}
+                     "PersonalDataAccess", "Programme", "ProgrammeExtension", "PlanEvent"}
 
 
 def test_a_model_neither_owned_nor_shared_is_an_error():

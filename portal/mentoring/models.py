@@ -93,6 +93,11 @@ class AccessKind(LabelledEnum):
     PARTICIPANT = "participant"
     PAIRS = "pairs"
     PAIR = "pair"
+    PROGRAMMES = "programmes"  # portal/programmes: the list, a programme, its print and DOCX
+    PROGRAMME = "programme"
+    PROGRAMME_PRINT = "programme_print"
+    PROGRAMME_DOCX = "programme_docx"
+    PROGRAMME_EVIDENCE = "programme_evidence"
 
 
 LABELS: dict[type, dict] = {
@@ -128,7 +133,12 @@ LABELS: dict[type, dict] = {
     Side: {Side.MENTOR: _l("mentor"), Side.MENTEE: _l("mentee")},
     AccessKind: {AccessKind.REGISTER: _l("register of participants"),
                  AccessKind.PARTICIPANT: _l("participant"),
-                 AccessKind.PAIRS: _l("pairs and groups"), AccessKind.PAIR: _l("pair or group")},
+                 AccessKind.PAIRS: _l("pairs and groups"), AccessKind.PAIR: _l("pair or group"),
+                 AccessKind.PROGRAMMES: _l("mentoring programmes"),
+                 AccessKind.PROGRAMME: _l("mentoring programme"),
+                 AccessKind.PROGRAMME_PRINT: _l("mentoring programme, print page"),
+                 AccessKind.PROGRAMME_DOCX: _l("mentoring programme, DOCX"),
+                 AccessKind.PROGRAMME_EVIDENCE: _l("evidence of a programme event")},
 }
 
 
