@@ -15,6 +15,7 @@ from portal import clock
 from portal.auth import operations as accounts
 from portal.auth.models import User
 from portal.demo.mentoring import load_register
+from portal.demo.programmes import load_programmes
 from portal.demo.reports import load_reports
 from portal.demo.roadmaps import load_documents_and_roadmaps
 from portal.extensions import db
@@ -108,3 +109,4 @@ def load_demo() -> None:
     load_reports(region, today)
     load_documents_and_roadmaps(region, today)
     load_register(region, today)
+    load_programmes(region, today)
