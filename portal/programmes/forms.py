@@ -79,7 +79,7 @@ class FinishForm(FlaskForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.status.choices = enum_choices(ProgrammeStatus)[1:]  # not "being implemented"
+        self.status.choices = enum_choices(ProgrammeStatus)[1:]  # an end, not "active"
         self.ended_by.choices = enum_choices(EarlyEndInitiator, blank=True)
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.mentoring.models import MentoringPair
+from portal.mentoring.models import MentoringPair, PairStatus
 from tenants.models import Organization, _enum
 from tenants.scoping import Action, personal_data_model, url_argument
 
@@ -30,13 +30,8 @@ class ProgrammeEnum(StrEnum):
         return str(PROGRAMME_LABELS[type(self)][self])
 
 
-class ProgrammeStatus(ProgrammeEnum):
-    """Seed 004 §7.1: a programme runs, is implemented in full, or ends early."""
-
-    ACTIVE = "active"
-    COMPLETED = "completed"
-    ENDED_EARLY = "ended_early"
-
+# Seed 004 §7.1: a programme runs, is implemented in full, or ends early, like its pair.
+ProgrammeStatus = PairStatus
 
 class EarlyEndInitiator(ProgrammeEnum):
     """Seed 004 §7.1: an early end is at the initiative of the mentor and (or) the mentee."""
@@ -62,9 +57,6 @@ class Direction(ProgrammeEnum):
 
 
 PROGRAMME_LABELS: dict[type, dict] = {
-    ProgrammeStatus: {ProgrammeStatus.ACTIVE: _l("being implemented"),
-                      ProgrammeStatus.COMPLETED: _l("implemented in full"),
-                      ProgrammeStatus.ENDED_EARLY: _l("ended early")},
     EarlyEndInitiator: {EarlyEndInitiator.MENTOR: _l("the mentor"),
                         EarlyEndInitiator.MENTEE: _l("the mentee"),
                         EarlyEndInitiator.BOTH: _l("the mentor and the mentee")},

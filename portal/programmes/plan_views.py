@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -24,8 +24,8 @@ from portal.programmes.models import (
     Programme,
     ProgrammeStatus,
 )
-from portal.programmes.operations import PlanEventData, ProgrammeError
-from portal.programmes.views import logged, submitted
+from portal.programmes.operations import PlanEventData
+from portal.programmes.views import logged, saved_form, submitted
 from tenants.scoping import Action, require
 
 
@@ -40,17 +40,15 @@ def _event_form(programme: Programme, event: PlanEvent | None):
     form = forms.PlanEventForm(obj=event)
     if request.method == "POST":
         require(Action.EDIT, programme.organization)
-        if form.validate_on_submit():
-            try:
-                if event is None:
-                    operations.add_event(programme, _event_data(form))
-                else:
-                    operations.update_event(event, _event_data(form))
-            except ProgrammeError as problem:
-                form.title.errors = [*form.title.errors, str(problem)]
-            else:
-                flash(_("The event has been saved."), "success")
-                return redirect(url_for("programmes.programme", programme_id=programme.id))
+
+        def save() -> PlanEvent:
+            if event is None:
+                return operations.add_event(programme, _event_data(form))
+            operations.update_event(event, _event_data(form))
+            return event
+
+        if saved_form(form, form.title, save, _("The event has been saved.")) is not None:
+            return redirect(url_for("programmes.programme", programme_id=programme.id))
     return render_template("programmes/event_form.html", organization=programme.organization,
                            programme=programme, event=event, form=form,
                            ), 422 if form.errors else 200

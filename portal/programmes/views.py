@@ -84,17 +84,16 @@ def _note_form(pair: MentoringPair, programme: Programme | None):
         form.starts_on.data, form.ends_on.data = pair.starts_on, pair.planned_end_on
     if request.method == "POST":
         require(Action.EDIT, pair.organization)
-        if form.validate_on_submit():
-            try:
-                if programme is None:
-                    programme = operations.create_programme(pair, _data(form))
-                else:
-                    operations.update_programme(programme, _data(form))
-            except ProgrammeError as problem:
-                form.goal.errors = [*form.goal.errors, str(problem)]
-            else:
-                flash(_("The programme has been saved."), "success")
-                return redirect(url_for("programmes.programme", programme_id=programme.id))
+
+        def save() -> Programme:
+            if programme is None:
+                return operations.create_programme(pair, _data(form))
+            operations.update_programme(programme, _data(form))
+            return programme
+
+        saved = saved_form(form, form.goal, save, _("The programme has been saved."))
+        if saved is not None:
+            return redirect(url_for("programmes.programme", programme_id=saved.id))
     return render_template(
         "programmes/note_form.html", organization=pair.organization, pair=pair, form=form,
         programme=programme, columns=layout.general_columns(pair)), 422 if form.errors else 200
@@ -143,6 +142,19 @@ def docx(programme: Programme):
     """The programme as DOCX, never kept by a cache."""
     return attachment(printout.programme_docx(programme), printout.filename(programme),
                       printout.DOCX_MIMETYPE)
+
+
+def saved_form(form, field, save, message: str):
+    """Validate ``form`` and ``save()``: its result, or None with the problem on ``field``."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        result = save()
+    except ProgrammeError as problem:
+        field.errors = [*field.errors, str(problem)]
+        return None
+    flash(message, "success")
+    return result
 
 
 def submitted(form, missing: str, work, done: str, programme: Programme):
