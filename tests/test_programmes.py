@@ -178,6 +178,9 @@ def test_implemented_in_full_needs_every_event_done(pair):
     operations.finish(programme, ProgrammeStatus.COMPLETED, date(2026, 5, 31))
     counts = programme_counts(pair.organization)
     assert (counts.active, counts.completed, counts.ended_early) == (0, 1, 0)
+    # A report's period counts the programmes that ended in it.
+    assert programme_counts(pair.organization, date(2026, 4, 1), date(2026, 6, 30)).completed == 1
+    assert programme_counts(pair.organization, date(2026, 1, 1), date(2026, 3, 31)).total == 0
 
 
 def test_an_event_is_marked_done_with_evidence(client, curator, pair, app, tmp_path,

@@ -9,6 +9,7 @@ already loaded through the scope (VIEW).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 
@@ -33,10 +34,22 @@ class ProgrammeCounts:
         return self.active + self.completed + self.ended_early
 
 
-def programme_counts(organization: Organization) -> ProgrammeCounts:
-    """How many of ``organization``'s programmes run, were implemented in full, ended early."""
-    stmt = (sa.select(_PROGRAMMES.c.status, sa.func.count()).select_from(_PROGRAMMES)
-            .where(_PROGRAMMES.c.organization_id == organization.id)
-            .group_by(_PROGRAMMES.c.status))
+def programme_counts(organization: Organization, ended_from: date | None = None,
+                     ended_to: date | None = None) -> ProgrammeCounts:
+    """How many of ``organization``'s programmes run, were implemented in full, ended early.
+
+    ``ended_from``/``ended_to`` (a report's period, both days included) count only the
+    programmes that ended within it; the running ones are counted whatever the bounds.
+    """
+    columns = _PROGRAMMES.c
+    ended = sa.true()
+    if ended_from is not None:
+        ended = sa.and_(ended, columns.ended_on >= ended_from)
+    if ended_to is not None:
+        ended = sa.and_(ended, columns.ended_on <= ended_to)
+    stmt = (sa.select(columns.status, sa.func.count()).select_from(_PROGRAMMES)
+            .where(columns.organization_id == organization.id,
+                   sa.or_(columns.status == ProgrammeStatus.ACTIVE.value, ended))
+            .group_by(columns.status))
     rows = db.session.execute(core_statement(stmt, "mentoring.counts")).all()
     return ProgrammeCounts(**{ProgrammeStatus(status).value: n for status, n in rows})
