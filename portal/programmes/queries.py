@@ -27,11 +27,3 @@ def programme_of_pair(pair: MentoringPair) -> Programme | None:
             .where(Programme.pair_id == pair.id))
     return db.session.scalars(stmt).first()
 
-
-def programme_ids_by_pair(organization: Organization) -> dict[int, int]:
-    """pair id → programme id, for the links of the pairs' list."""
-    stmt = (scoped_select(Programme, Action.PERSONAL_DATA)
-            .where(Programme.organization_id == organization.id)
-            .with_only_columns(Programme.pair_id, Programme.id))
-    return dict(db.session.execute(stmt).tuples())
-
