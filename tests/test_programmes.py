@@ -189,7 +189,7 @@ def test_an_event_is_marked_done_with_evidence(client, curator, pair, app, tmp_p
     programme = _programme(pair)
     event = programme.events[0]
     page = f"/mentoring/programmes/{programme.id}"
-    done = f"{page}/events/{event.id}/done"
+    done = f"/mentoring/plan-events/{event.id}/done"
     hostile = {"done_on": "2025-10-20", "evidence_url": "",
                "evidence_file": (io.BytesIO(document_files.pdf(extra=b"<html>")), "a.pdf")}
     client.post_form(done, hostile, token_from=page, content_type="multipart/form-data")
@@ -202,7 +202,7 @@ def test_an_event_is_marked_done_with_evidence(client, curator, pair, app, tmp_p
     assert (event.done_on, event.evidence_url, event.evidence_filename) == (
         date(2025, 10, 20), "https://school.example/lesson", "Конспект урока.pdf")
     assert (tmp_path / event.evidence_storage_name).read_bytes() == document_files.pdf()
-    response = client.get(f"{page}/events/{event.id}/evidence")
+    response = client.get(f"/mentoring/plan-events/{event.id}/evidence")
     assert response.data == document_files.pdf()
     assert response.headers["Cache-Control"] == "private, no-store"
     response.close()
@@ -220,11 +220,11 @@ def test_the_plan_rows_are_added_edited_and_removed(client, curator, pair):
                                       "expected_result": "карта урока"},
                                 token_from=new).status_code == 302
     first, second = _fresh(PlanEvent)
-    edit = f"/mentoring/programmes/{programme.id}/events/{second.id}"
+    edit = f"/mentoring/plan-events/{second.id}"
     client.post_form(edit, {"direction": "ict", "title": "Электронный журнал",
                             "dates": "ноябрь", "methods": "", "expected_result": ""},
                      token_from=edit)
-    client.post_form(f"/mentoring/programmes/{programme.id}/events/{first.id}/delete",
+    client.post_form(f"/mentoring/plan-events/{first.id}/delete",
                      {"submit": "1"}, token_from=edit)
     (event,) = _fresh(PlanEvent)
     assert (event.number, event.direction, event.title) == (1, Direction.ICT,

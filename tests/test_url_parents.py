@@ -34,7 +34,7 @@ from portal.reports.period_operations import open_period
 from portal.roadmaps import operations as roadmaps
 from tenants import scoping
 from tenants.models import Role
-from tests import document_files, isolation_mentoring
+from tests import document_files, isolation_mentoring, isolation_programmes
 
 PDF = document_files.pdf("url parents")
 
@@ -110,9 +110,13 @@ def _organization_objects(world: World, org, org_place, periods) -> None:
         document_place = world.put("document_id", version.document, org_place)
         world.put("version_id", version, document_place)
     pair = isolation_mentoring.BUILDERS["pair_id"](None, org)  # a mentor, a mentee, a pair
-    world.put("pair_id", pair, org_place)
+    pair_place = world.put("pair_id", pair, org_place)
     for member in pair.members:
         world.put("participant_id", member.participant, org_place)
+    programme = isolation_programmes.BUILDERS["programme_id"](None, org)  # with one event
+    programme_place = world.put("programme_id", programme, pair_place)
+    for event in programme.events:
+        world.put("plan_event_id", event, programme_place)
 
 
 def _build_tenants(world: World, factory) -> None:

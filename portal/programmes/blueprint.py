@@ -12,7 +12,7 @@ from portal.programmes import plan_views, views
 bp = Blueprint("programmes", __name__, template_folder="templates")
 
 _P = "/mentoring/programmes/<int:programme_id>"
-_EVENT = f"{_P}/events/<int:plan_event_id>"
+_EVENT = "/mentoring/plan-events/<int:plan_event_id>"  # its programme: the event's own
 bp.add_url_rule("/organizations/<int:org_id>/mentoring/programmes", "programmes",
                 views.programmes)
 bp.add_url_rule("/mentoring/pairs/<int:pair_id>/programme", "programme_new",

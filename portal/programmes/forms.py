@@ -11,9 +11,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from portal.mentoring.forms import enum_choices
 from portal.programmes.models import Direction, EarlyEndInitiator, ProgrammeStatus
 
+NOTE_MAX = 10000  # a section of the explanatory note (a Text column): a few pages at most
+
 
 def _text(label, rows: int = 3) -> TextAreaField:
-    return TextAreaField(label, validators=[Optional()], render_kw={"rows": rows})
+    return TextAreaField(label, validators=[Optional(), Length(max=NOTE_MAX)],
+                         render_kw={"rows": rows})
 
 
 class ProgrammeForm(FlaskForm):
@@ -23,7 +26,8 @@ class ProgrammeForm(FlaskForm):
     ends_on = DateField(_l("End of the programme (3 months to 1 year)"),
                         validators=[InputRequired()])
     problem = _text(_l("Problem (professional deficits)"))
-    goal = TextAreaField(_l("Goal of the work"), validators=[DataRequired()],
+    goal = TextAreaField(_l("Goal of the work"),
+                         validators=[DataRequired(), Length(max=NOTE_MAX)],
                          render_kw={"rows": 2})
     tasks = _text(_l("Tasks"))
     content = _text(_l("Content of the activity"), rows=5)
@@ -53,7 +57,8 @@ class DoneForm(FlaskForm):
     """A plan event done, with its evidence: a link and/or a file."""
 
     done_on = DateField(_l("Done on"), validators=[InputRequired()])
-    evidence_url = StringField(_l("Link to the evidence"), validators=[Optional()])
+    evidence_url = StringField(_l("Link to the evidence"),
+                               validators=[Optional(), Length(max=2000)])
     evidence_file = FileField(_l("File of the evidence (PDF, DOCX, ODT, XLSX, JPEG, PNG)"))
     submit = SubmitField(_l("Mark done"))
 

@@ -174,7 +174,7 @@ for _model in (Programme, ProgrammeExtension, PlanEvent):
     personal_data_model(_model)
 
 # Loaded with PERSONAL_DATA: anyone but the organization's curator and head gets 404.
-url_argument("programme_id", "programme", Programme, parents=("organization", "pair"),
-             action=Action.PERSONAL_DATA)
+url_argument("programme_id", "programme", Programme, parents=("pair",),
+             action=Action.PERSONAL_DATA)  # the organization: through the pair
 url_argument("plan_event_id", "plan_event", PlanEvent, parents=("programme",),
              action=Action.PERSONAL_DATA)

@@ -62,15 +62,16 @@ def event_new(programme: Programme):
 
 
 @logged(AccessKind.PROGRAMME)
-def event_edit(programme: Programme, plan_event: PlanEvent):
+def event_edit(plan_event: PlanEvent):
     """Change a row of the plan table."""
-    require(Action.EDIT, programme.organization)
-    return _event_form(programme, plan_event)
+    require(Action.EDIT, plan_event.programme.organization)
+    return _event_form(plan_event.programme, plan_event)
 
 
 @logged(AccessKind.PROGRAMME)
-def event_delete(programme: Programme, plan_event: PlanEvent):
+def event_delete(plan_event: PlanEvent):
     """Remove a plan row not yet done."""
+    programme = plan_event.programme
     require(Action.EDIT, programme.organization)
     expired = _("The form has expired or was not sent by this portal. Reload the page and "
                 "try again.")
@@ -81,8 +82,9 @@ def event_delete(programme: Programme, plan_event: PlanEvent):
 
 @reads_first  # the evidence file is read and checked before anything is written
 @logged(AccessKind.PROGRAMME)
-def event_done(programme: Programme, plan_event: PlanEvent):
+def event_done(plan_event: PlanEvent):
     """Mark a plan event done with its evidence (a link and/or a file)."""
+    programme = plan_event.programme
     require(Action.EDIT, programme.organization)
     form = forms.DoneForm()
 
@@ -96,7 +98,7 @@ def event_done(programme: Programme, plan_event: PlanEvent):
 
 
 @logged(AccessKind.PROGRAMME_EVIDENCE)
-def evidence(programme: Programme, plan_event: PlanEvent):
+def evidence(plan_event: PlanEvent):
     """The evidence file of a done event."""
     name = plan_event.evidence_storage_name
     path = storage.path_of(name) if name else None

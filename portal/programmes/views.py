@@ -26,6 +26,8 @@ from tenants.scoping import Action, allows, require
 
 def _subject(kwargs: dict):
     """The URL's object the page is about: the programme, else the pair or organization."""
+    if "plan_event" in kwargs:
+        return kwargs["plan_event"].programme
     for key in ("programme", "pair", "organization"):
         if key in kwargs:
             return kwargs[key]
