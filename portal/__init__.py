@@ -88,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.home.blueprint import bp as home_bp
     from portal.mentoring.blueprint import bp as mentoring_bp
     from portal.monitoring.blueprint import bp as monitoring_bp
+    from portal.programmes.blueprint import bp as programmes_bp
     from portal.report_files.blueprint import bp as report_files_bp
     from portal.reports.blueprint import bp as reports_bp
     from portal.roadmaps.blueprint import bp as roadmaps_bp
@@ -106,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(roadmaps_bp)
     app.register_blueprint(mentoring_bp)
     app.register_blueprint(monitoring_bp)
+    app.register_blueprint(programmes_bp)
     app.register_blueprint(dashboards_bp)
 
 

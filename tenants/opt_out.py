@@ -36,7 +36,8 @@ CORE_STATEMENTS: dict[str, str] = {
     "mentoring.counts": (
         "portal/mentoring/counts.py _grouped: GROUP BY counts of the register of one "
         "organization the request loaded through the scope (VIEW); (key, count) tuples only, "
-        "no column of a person, for the external contour that reads no personal-data row."),
+        "no column of a person, for the external contour that reads no personal-data row; "
+        "portal/programmes/counts.py programme_counts: the same for programmes by status."),
     "monitoring.counts": (
         "portal/monitoring/counts.py _run: AVG and COUNT of the monitoring answers and records "
         "of one organization the request loaded through the scope (VIEW); aggregates with "
@@ -57,6 +58,7 @@ CORE_MODULES: dict[str, str] = {
     "portal/database.py": "SQLite's BEGIN (no table at all)",
     "portal/mentoring/counts.py": "mentoring.counts (above)",
     "portal/monitoring/counts.py": "monitoring.counts (above)",
+    "portal/programmes/counts.py": "mentoring.counts (above): programmes by status",
     "portal/transactions.py": "SQLite's COMMIT and BEGIN IMMEDIATE taking the write lock late "
                               "(no table at all)",
 }

@@ -20,6 +20,7 @@ from portal.mentoring.models import (
     Participant,
     ParticipantRole,
 )
+from portal.programmes import operations as programmes
 from tenants.models import Role
 from tests.report_helpers import setup_region
 
@@ -40,9 +41,11 @@ def land(factory):
             mentee_category=MenteeCategory.YOUNG if role is ParticipantRole.MENTEE else None))
             for name, role in ((mentor_name, ParticipantRole.MENTOR),
                                (mentee_name, ParticipantRole.MENTEE)))
-        operations.create_pair(org, operations.PairData(
+        pair = operations.create_pair(org, operations.PairData(
             mentors=[mentor], mentees=[mentee], form=MentoringForm.TEACHER_TEACHER,
             type=MentoringType.TRADITIONAL, starts_on=date(2025, 9, 15), order_number="12"))
+        programmes.create_programme(pair, programmes.ProgrammeData(  # its pages name them too
+            starts_on=date(2025, 9, 15), ends_on=date(2026, 5, 31), goal="Адаптация"))
     return {"region": region, "municipality": municipality, "school": school,
             "college": college}
 
@@ -81,7 +84,9 @@ def test_a_crawl_of_the_external_contour_finds_no_personal_name(client, factory,
 def test_the_curator_crawl_does_find_the_names(client, factory, land):
     """The other side: the same crawl as the school's curator reaches its own names."""
     client.login(factory.user(Role.CURATOR, land["school"]))
-    bodies = "".join(_crawl(client).values())
+    pages = _crawl(client)
+    assert any("/programme.docx" in url for url in pages)  # the crawl reaches the programmes
+    bodies = "".join(pages.values())
     assert NAMES[0] in bodies and NAMES[1] in bodies
     assert NAMES[2] not in bodies  # the college's register is not the school's
 

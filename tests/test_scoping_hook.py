@@ -330,7 +330,7 @@ def test_tenant_models_are_derived_from_the_registry():
                      "PersonalDataAccess", "ConsentFile",
                      "MonitoringRecord", "CriterionValue", "AnswerSet",
                      "Answer", "Form", "FormVersion", "Indicator",
-                     "ValidationRule"}
+                     "ValidationRule", "Programme", "ProgrammeExtension", "PlanEvent"}
 
 
 def test_a_model_neither_owned_nor_shared_is_an_error():

@@ -25,6 +25,8 @@ from portal.documents.models import DocumentKind, DocumentVersion
 from portal.extensions import db
 from portal.mentoring import forms as mentoring_forms
 from portal.mentoring.models import MentoringPair, Participant
+from portal.programmes import forms as programme_forms
+from portal.programmes.models import PlanEvent, Programme, ProgrammeExtension
 from portal.refusals import Refusal
 from portal.reports import forms as report_forms
 from portal.reports import notes, operations
@@ -145,6 +147,13 @@ COLUMNS = {
     (mentoring_forms.ParticipantForm, "education"): Participant.education,
     (mentoring_forms.PairForm, "order_number"): MentoringPair.order_number,
     (mentoring_forms.PairForm, "end_reason"): MentoringPair.end_reason,
+    (programme_forms.PlanEventForm, "title"): PlanEvent.title,
+    (programme_forms.PlanEventForm, "dates"): PlanEvent.dates,
+    (programme_forms.PlanEventForm, "methods"): PlanEvent.methods,
+    (programme_forms.PlanEventForm, "expected_result"): PlanEvent.expected_result,
+    (programme_forms.DoneForm, "evidence_url"): PlanEvent.evidence_url,
+    (programme_forms.ExtendForm, "reason"): ProgrammeExtension.reason,
+    (programme_forms.FinishForm, "reason"): Programme.end_reason,
 }
 
 

@@ -34,7 +34,7 @@ from portal.reports.period_operations import open_period
 from portal.roadmaps import operations as roadmaps
 from tenants import scoping
 from tenants.models import Role
-from tests import document_files, isolation_mentoring, isolation_monitoring
+from tests import document_files, isolation_mentoring, isolation_monitoring, isolation_programmes
 
 PDF = document_files.pdf("url parents")
 
@@ -116,6 +116,10 @@ def _organization_objects(world: World, org, org_place, periods) -> None:
         world.put("pair_member_id", member, pair_place)
     record = isolation_monitoring.BUILDERS["monitoring_record_id"](None, org)  # stage 1
     world.put("monitoring_record_id", record, pair_place)
+    programme = isolation_programmes.BUILDERS["programme_id"](None, org)  # with one event
+    programme_place = world.put("programme_id", programme, pair_place)
+    for event in programme.events:
+        world.put("plan_event_id", event, programme_place)
 
 
 def _build_tenants(world: World, factory) -> None:

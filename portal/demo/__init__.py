@@ -17,6 +17,7 @@ from portal.auth import operations as accounts
 from portal.auth.models import User
 from portal.demo.mentoring import load_register
 from portal.demo.monitoring import load_monitoring
+from portal.demo.programmes import load_programmes
 from portal.demo.reports import load_reports
 from portal.demo.roadmaps import load_documents_and_roadmaps
 from portal.extensions import db
@@ -111,3 +112,4 @@ def load_demo() -> None:
     load_documents_and_roadmaps(region, today)
     load_register(region, today)
     load_monitoring(region, today)
+    load_programmes(region, today)

@@ -96,6 +96,11 @@ class AccessKind(LabelledEnum):
     CONSENT_FILE = "consent_file"  # a download of the signed consent
     EXPORT = "register_export"  # the register as an XLSX file
     MONITORING = "monitoring"  # stage-1 records and stage-2 answers (portal/monitoring)
+    PROGRAMMES = "programmes"  # portal/programmes: the list, a programme, its print and DOCX
+    PROGRAMME = "programme"
+    PROGRAMME_PRINT = "programme_print"
+    PROGRAMME_DOCX = "programme_docx"
+    PROGRAMME_EVIDENCE = "programme_evidence"
 
 
 LABELS: dict[type, dict] = {
@@ -134,7 +139,12 @@ LABELS: dict[type, dict] = {
                  AccessKind.PAIRS: _l("pairs and groups"), AccessKind.PAIR: _l("pair or group"),
                  AccessKind.CONSENT_FILE: _l("signed consent (file)"),
                  AccessKind.EXPORT: _l("register exported to XLSX"),
-                 AccessKind.MONITORING: _l("monitoring of pairs and groups")},
+                 AccessKind.MONITORING: _l("monitoring of pairs and groups"),
+                 AccessKind.PROGRAMMES: _l("mentoring programmes"),
+                 AccessKind.PROGRAMME: _l("mentoring programme"),
+                 AccessKind.PROGRAMME_PRINT: _l("mentoring programme, print page"),
+                 AccessKind.PROGRAMME_DOCX: _l("mentoring programme, DOCX"),
+                 AccessKind.PROGRAMME_EVIDENCE: _l("evidence of a programme event")},
 }
 
 

@@ -1,0 +1,1 @@
+"""Personalised mentoring programmes (ППН) of pairs and groups, in seed 004's structure."""
