@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from portal.report_files import file_format as fmt
 from portal.report_files.parse import Rejected
 from portal.reports.models import Period
+from portal.reports.periods import period_label, quarter_start
 from portal.tabular import FileRejected
 from tenants.models import OrganizationType
 
@@ -99,7 +100,7 @@ def rejection(rejected: Rejected, period: Period) -> FileRejected:
     if rejected.key == "other_quarter":
         year, quarter = params.pop("year"), params.pop("quarter")
         # A quarter the file names is worded as the Period model words its own.
-        params["other"] = Period(year=int(year), quarter=int(quarter)).label \
+        params["other"] = period_label("quarter", quarter_start(int(year), int(quarter))) \
             if year.isdigit() and quarter in ("1", "2", "3", "4") else year
         params["period"] = period.label
     if "columns" in params:
