@@ -18,6 +18,7 @@ from portal.extensions import db
 from portal.reports.periods import (
     SCHOOL_YEAR_FIRST_MONTH,
     period_label,
+    quarter_start,
     school_year_label,
     school_year_of,
 )
@@ -105,8 +106,9 @@ class Period(db.Model):
     def label(self) -> str:
         """«IV квартал 2026 г.», «I полугодие 2026 г.», «2025/2026 учебный год», «2026 г.», or
         a one-off collection's own title."""
-        periodicity = "quarter" if self.quarter is not None else self.form.periodicity
-        return period_label(periodicity, self.starts_on, self.title)
+        if self.quarter is not None:  # also a period not stored yet (its dates unset)
+            return period_label("quarter", quarter_start(self.year, self.quarter), self.title)
+        return period_label(self.form.periodicity, self.starts_on, self.title)
 
     @property
     def file_tag(self) -> str:
