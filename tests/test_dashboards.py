@@ -28,7 +28,9 @@ UPDATED_AT = datetime(2026, 7, 20, 9, 30)
 
 def put(org, period, state, when=SUBMITTED_AT, **values):
     """A report with the given values, written directly (the workflow has its own tests)."""
-    ids = dict(db.session.execute(sa.select(Indicator.code, Indicator.id)).all())
+    # the items of the period's version: every region has its own copy of the codes
+    ids = dict(db.session.execute(sa.select(Indicator.code, Indicator.id).where(
+        Indicator.form_version_id == period.form_version_id)).all())
     report = Report(organization=org, period=period, state=state, explanations={},
                     first_submitted_at=when, submitted_at=when, updated_at=UPDATED_AT)
     db.session.add(report)
