@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import io
 import random
+import re
 import resource
 import statistics
 import sys
@@ -138,7 +139,7 @@ def _bulk_file(client, municipality_id: int, period_id: int) -> bytes:
     header = [c.value for c in sheet[5]]
     rng = random.Random(2)
     for row in sheet.iter_rows(min_row=6):
-        kindergarten = row[2].value.startswith("дошкольная")
+        kindergarten = str(row[2].value).lower().startswith("дошкольная")  # the type column
         for code, value in _values(rng, kindergarten).items():
             row[header.index(code)].value = value
     out = io.BytesIO()
@@ -185,6 +186,11 @@ def _single_runs(app, org: int, periods: dict, quarters: list, memory: dict) -> 
     return single_times
 
 
+def _problems(html: str) -> str:
+    """The problems a refused preview lists (for a failed run's message)."""
+    return " | ".join(re.findall(r'data-problem-row="[^"]*">([^<]*)<', html))[:3000] or html[:3000]
+
+
 def _timed_bulk(bulk, url: str, data: bytes) -> tuple[float, float]:
     """Upload and save one bulk file: (upload + save time, preview page time)."""
     started = time.perf_counter()
@@ -193,7 +199,8 @@ def _timed_bulk(bulk, url: str, data: bytes) -> tuple[float, float]:
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]
     uploaded = time.perf_counter()
     page = bulk.get(response.headers["Location"])
-    assert page.status_code == 200 and b'data-testid="confirm-upload"' in page.data
+    assert page.status_code == 200 and b'data-testid="confirm-upload"' in page.data, \
+        _problems(page.get_data(as_text=True))
     shown = time.perf_counter()
     saved = bulk.post(response.headers["Location"] + "/save")
     assert saved.status_code == 302, saved.get_data(as_text=True)[:3000]
