@@ -26,6 +26,8 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")  # None: create_app keeps one under instance/
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None: SQLite under instance/
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # PostgreSQL: a request's statement running longer than this is cancelled (0: never).
+    PORTAL_STATEMENT_TIMEOUT_MS = int(os.environ.get("PORTAL_STATEMENT_TIMEOUT_MS") or 30_000)
     PORTAL_BASE_URL = served_base_url()
 
     LANGUAGES = ("ru", "en")

@@ -59,7 +59,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from flask import Flask, has_request_context
+from flask import Flask, current_app, has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -161,6 +161,17 @@ def configure_postgresql(engine: Engine) -> None:
                         sign in str(exc).lower() for sign in _SERVER_AWAY):
                     raise
                 time.sleep(0.2)
+
+    @event.listens_for(engine, "begin")
+    def _bound_request_statements(connection):  # pragma: no cover - one statement
+        # A request's statement that runs away (a lock never released, a plan gone wrong on
+        # stale statistics) fails after this long instead of holding a worker's thread and a
+        # connection forever; gunicorn's threaded workers never time out a thread themselves.
+        # The CLI (imports, migrations, backup) is not bounded.
+        if has_request_context():
+            limit = int(current_app.config.get("PORTAL_STATEMENT_TIMEOUT_MS") or 0)
+            if limit > 0:
+                connection.exec_driver_sql(f"SET LOCAL statement_timeout = {limit}")
 
 
 @contextmanager
