@@ -21,10 +21,7 @@ pytestmark = [pytest.mark.live, pytest.mark.browser]
 
 ROLES = ["admin", "region", "ozersk", "curator", "head", "curator.college"]
 VIEWPORTS = [(1366, 768), (1920, 1080)]
-PAGES_PER_ROLE = 22
-# Pages whose links lead to a role's other main pages (the internal contour's register, pairs,
-# programmes and monitoring are reached from the organization's page, not from home).
-HUBS = re.compile(r"/organizations/\d+(/mentoring)?$")
+PAGES_PER_ROLE = 14
 # The page of each role the README's tour shows: the first of its main pages matching.
 TOUR = {"admin": r"/$", "region": r"/regions/\d+/periods/\d+/status", "ozersk": r"/status$",
         "curator": r"/reports/\d+$", "head": r"/reports/\d+$", "curator.college": r"/dashboards$"}
@@ -75,26 +72,14 @@ MEASURE = """(whole) => {
 }"""
 
 
-def _links(page, base: str) -> list[str]:
-    """The portal pages the current page's menu and body link to, in order."""
-    links = page.eval_on_selector_all("nav a[href], main a[href]", "els => els.map(e => e.href)")
-    return [url for url in (link.split("#")[0] for link in links)
-            if url.startswith(base) and not SKIP.search(urlparse(url).path)]
-
-
 def _main_pages(page, base: str) -> list[str]:
-    """The home page, the pages it links to, then the pages its hubs (an organization's page,
-    its mentoring register) link to — in order, without repeats."""
+    """The home page, then the pages its menu and its body link to, in order, without repeats."""
+    links = page.eval_on_selector_all("nav a[href], main a[href]", "els => els.map(e => e.href)")
     found = [base + "/"]
-    for url in _links(page, base):
-        if url not in found:
+    for link in links:
+        url = link.split("#")[0]
+        if url.startswith(base) and not SKIP.search(urlparse(url).path) and url not in found:
             found.append(url)
-    position = 0
-    while position < len(found):  # a hub found on a hub is followed too
-        if HUBS.search(urlparse(found[position]).path):
-            page.goto(found[position])
-            found.extend(u for u in dict.fromkeys(_links(page, base)) if u not in found)
-        position += 1
     return found[:PAGES_PER_ROLE]
 
 
