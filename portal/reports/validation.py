@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from flask_babel import gettext as _
 
 from portal.catalogue import expressions
 from portal.catalogue.expressions import Expression, ExpressionError
 from portal.catalogue.models import Indicator, RuleKind, Severity, Unit, ValidationRule
-from portal.memo import memoized
 from portal.reports.values import Parsed
 
 # The jump rule's absolute minimum change when it has none of its own (the migration gave the
@@ -57,12 +57,15 @@ class Outcome:
 
 
 def compiled(rule: ValidationRule, codes: tuple[str, ...]) -> Expression | None:
-    """The rule's expression checked against these item codes (memoized per request);
-    None when it refers to an item that the organization does not report."""
-    key = ("rule-expression", rule.code, rule.expression, codes)
-    return memoized(key, lambda: _compile(rule.expression or "", codes))
+    """The rule's expression checked against these item codes; None when it refers to an item
+    that the organization does not report.
+
+    Parsing is a pure function of the text and the codes and its result is immutable, so it is
+    kept per process (keyed by both: an edited rule or item list is a new key)."""
+    return _compile(rule.expression or "", codes)
 
 
+@lru_cache(maxsize=2048)
 def _compile(text: str, codes: tuple[str, ...]) -> Expression | None:
     try:
         return expressions.parse(text, codes)
