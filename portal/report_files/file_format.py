@@ -26,6 +26,7 @@ FORMAT_BULK = "municipal"
 CODE_HEADER = _l("Indicator code")
 VALUE_HEADER = _l("Value")
 PREVIOUS_HEADER = _l("Value for the previous quarter")
+PREVIOUS_PERIOD_HEADER = _l("Value for the previous period")
 REPORT_HEADERS = [CODE_HEADER, _l("Section"), _l("Indicator"), _l("Unit"), VALUE_HEADER,
                   PREVIOUS_HEADER]
 ORG_HEADER = _l("Organization code")

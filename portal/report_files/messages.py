@@ -6,6 +6,7 @@ their parameters; they are worded here, in the user's language, each time they a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -51,6 +52,9 @@ REJECTIONS = {
                              "%(other)s), not of %(code)s."),
     "other_quarter": _l("This file is the template for %(other)s, but you are uploading the "
                         "report for %(period)s. Download the template for %(period)s."),
+    "other_period": _l("This file is the template for another period (%(other)s), but you "
+                       "are uploading the report for %(period)s. Download the template for "
+                       "%(period)s."),
     "missing_column": _l("The table has no column %(columns)s. Do not rename or delete the "
                          "columns of the template."),
     "missing_column_found": _l("The table has no column %(columns)s (found: %(found)s). Do "
@@ -103,10 +107,21 @@ def rejection(rejected: Rejected, period: Period) -> FileRejected:
         params["other"] = period_label("quarter", quarter_start(int(year), int(quarter))) \
             if year.isdigit() and quarter in ("1", "2", "3", "4") else year
         params["period"] = period.label
+    if rejected.key == "other_period":
+        params["other"], params["period"] = _tag_dates(str(params["other"])), period.label
     if "columns" in params:
         params["columns"] = _("“%(name)s” (%(code)s)", name=_COLUMNS[params["columns"]],
                               code=params["columns"])
     return FileRejected(str(REJECTIONS[rejected.key]) % params)
+
+
+def _tag_dates(tag: str) -> str:
+    """A period's file tag (20260101-20260630) as its dates, «01.01.2026–30.06.2026»."""
+    found = re.fullmatch(r"(\d{4})(\d\d)(\d\d)-(\d{4})(\d\d)(\d\d)", tag)
+    if not found:
+        return tag[:40]
+    y1, m1, d1, y2, m2, d2 = found.groups()
+    return f"{d1}.{m1}.{y1}–{d2}.{m2}.{y2}"
 
 
 def hidden_sheets(names: list[str] | None) -> list[str]:

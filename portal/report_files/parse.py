@@ -46,10 +46,12 @@ class OrganizationSpec:
 
 @dataclass(frozen=True)
 class Quarter:
-    """The quarter a file is uploaded for."""
+    """The period a file is uploaded for: a quarter (year and number), or any other
+    collection by its ``tag`` (:attr:`portal.reports.models.Period.file_tag`)."""
 
-    year: int
-    quarter: int
+    year: int | None
+    quarter: int | None
+    tag: str = ""
 
 
 class Rejected(ValueError):
@@ -105,6 +107,9 @@ def _check_meta(grid: Grid, position: int, expected: str, key: str, code: str,
     year, number = meta.get("year"), meta.get("quarter")
     if year and number and (year, number) != (str(quarter.year), str(quarter.quarter)):
         raise Rejected("other_quarter", year=year, quarter=number)
+    tag = meta.get("period")
+    if tag and (quarter.quarter is not None or tag != quarter.tag):
+        raise Rejected("other_period", other=tag)
 
 
 def _problem(line: int | None, column: str, kind: str, **params: Any) -> dict:

@@ -163,6 +163,11 @@ def catalogue_specs(period: Period) -> list[IndicatorSpec]:
             for i in catalogue_queries.all_indicators(period)]
 
 
+def _file_period(period: Period) -> Quarter:
+    """What the metadata of the period's templates hold, to check an upload against."""
+    return Quarter(period.year, period.quarter, "" if period.quarter else period.file_tag)
+
+
 def _spec(organization: Organization) -> OrganizationSpec:
     return OrganizationSpec(organization.id, organization.code, organization.type.value,
                             organization.is_active)
@@ -174,7 +179,7 @@ def read_report_file(data: bytes, filename: str, organization: Organization,
     when it cannot be used), with the version of the report it was compared with."""
     try:
         payload = parse_report_file(data, filename, _spec(organization),
-                                    Quarter(period.year, period.quarter), catalogue_specs(period))
+                                    _file_period(period), catalogue_specs(period))
     except Rejected as rejected:
         raise rejection(rejected, period) from None
     report = queries.report_for(organization, period)
@@ -188,7 +193,7 @@ def read_bulk_file(data: bytes, filename: str, municipality: Municipality, perio
     organizations the user may report for, by code (any other rejects the file)."""
     try:
         payload = parse_bulk_file(data, filename, municipality.code,
-                                  Quarter(period.year, period.quarter), catalogue_specs(period),
+                                  _file_period(period), catalogue_specs(period),
                                   {code: _spec(org) for code, org in allowed.items()})
     except Rejected as rejected:
         raise rejection(rejected, period) from None

@@ -33,6 +33,7 @@ from portal.report_files.file_format import (
     ORG_NAME_HEADER,
     ORG_TYPE_HEADER,
     PREVIOUS_HEADER,
+    PREVIOUS_PERIOD_HEADER,
     REPORT_HEADERS,
     REPORT_SHEET,
     STATE_HEADER,
@@ -41,6 +42,7 @@ from portal.report_files.file_format import (
 from portal.report_files.upload import UPLOAD_MAX_BYTES
 from portal.reports.forms import UPLOAD_FROM_FILE
 from portal.reports.models import Period, ReportState
+from portal.reports.values import TEXT_MAX, bounds
 from tenants.models import Municipality, Organization
 
 # The buttons the instructions name, as the pages name them (tests/test_wording.py checks).
@@ -102,23 +104,50 @@ def _meta_sheet(workbook: Workbook, pairs: list[tuple[str, Any]]) -> None:
     sheet.sheet_state = "hidden"
 
 
-def _validation(indicator: Indicator) -> tuple[str, DataValidation]:
-    """Excel's own check on a value cell: whole ≥ 0, percent 0–100, score 1–10."""
-    if indicator.unit is Unit.COUNT:
-        check = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0",
-                               allow_blank=True)
+def _check(type_: str, operator: str | None, formula1: str, formula2: str | None = None
+           ) -> DataValidation:
+    return DataValidation(type=type_, operator=operator, formula1=formula1, formula2=formula2,
+                          allow_blank=True)
+
+
+def _bounded(indicator: Indicator, integral: bool) -> tuple[tuple, DataValidation, str]:
+    """A number within the item's bounds (those of :func:`portal.reports.values.bounds`)."""
+    low, high = bounds(indicator)
+    low_text, high_text = (str(int(b)) if b == b.to_integral_value() else str(b)
+                           for b in (low, high))
+    kind = "whole" if integral else "decimal"
+    return ((kind, low_text, high_text), _check(kind, "between", low_text, high_text),
+            _("Enter a number from %(low)s to %(high)s.", low=low_text, high=high_text))
+
+
+def _validation(indicator: Indicator) -> tuple[tuple, DataValidation]:
+    """Excel's own check on a value cell, by the item's kind: whole ≥ 0, percent 0–100,
+    score 1–scale, a number within its bounds, yes or no from a list, a date, a text within
+    its length. The key groups the cells one check covers."""
+    kind = indicator.kind
+    if kind is Unit.COUNT:
+        key, check = ("whole", "0", None), _check("whole", "greaterThanOrEqual", "0")
         text = _("Enter a whole number of 0 or more.")
-        key = "count"
-    elif indicator.unit is Unit.PERCENT:
-        check = DataValidation(type="decimal", operator="between", formula1="0",
-                               formula2="100", allow_blank=True)
+    elif kind is Unit.PERCENT:
+        key, check = ("decimal", "0", "100"), _check("decimal", "between", "0", "100")
         text = _("Enter a percentage from 0 to 100.")
-        key = "percent"
+    elif kind is Unit.SCORE:
+        top = str(indicator.scale or 10)
+        key, check = ("decimal", "1", top), _check("decimal", "between", "1", top)
+        text = _("Enter an average score from 1 to %(n)s.", n=top)
+    elif kind in (Unit.YES_NO, Unit.EVIDENCE):
+        choices = f'"{_("yes")},{_("no")}"'
+        key, check = ("list", choices, None), _check("list", None, choices)
+        text = _("Choose yes or no.")
+    elif kind is Unit.DATE:  # any day after 1900 (Excel counts days from 1900-01-01)
+        key, check = ("date", "1", None), _check("date", "greaterThan", "1")
+        text = _("Enter a date, such as 13.12.2024.")
+    elif kind is Unit.TEXT:
+        limit = str(min(int(indicator.max_value or TEXT_MAX), TEXT_MAX))
+        key, check = ("textLength", "0", limit), _check("textLength", "between", "0", limit)
+        text = _("Enter a text of at most %(n)s characters.", n=limit)
     else:
-        check = DataValidation(type="decimal", operator="between", formula1="1", formula2="10",
-                               allow_blank=True)
-        text = _("Enter an average score from 1 to 10.")
-        key = "score"
+        key, check, text = _bounded(indicator, integral=False)
     check.error, check.errorTitle = text, _("Invalid value")
     check.prompt, check.promptTitle = text, str(VALUE_HEADER)
     check.showErrorMessage = check.showInputMessage = True
@@ -127,7 +156,7 @@ def _validation(indicator: Indicator) -> tuple[str, DataValidation]:
 
 def _add_validations(sheet: Any, ranges: list[tuple[Indicator, str]]) -> None:
     """Excel's own checks of the value cells: one per unit, over all the ranges of its unit."""
-    validations: dict[str, DataValidation] = {}
+    validations: dict[tuple, DataValidation] = {}
     for indicator, cells in ranges:
         key, check = _validation(indicator)
         validations.setdefault(key, check).add(cells)
@@ -176,9 +205,17 @@ def report_template(organization: Organization, period: Period, indicators: list
     _report_rows(sheet, organization, indicators, current, previous, header_row)
     sheet.column_dimensions["A"].hidden = True
     return _finish(workbook, zip("ABCDEF", (24, 28, 70, 14, 14, 16)), header_row,
-                   _report_instructions(organization, period),
+                   _report_instructions(organization, period, indicators),
                    [("format", FORMAT_REPORT), ("organization", organization.code),
-                    ("year", period.year), ("quarter", period.quarter)])
+                    *_period_meta(period)])
+
+
+def _period_meta(period: Period) -> list[tuple[str, Any]]:
+    """The period a template is for, checked on upload: a quarter by its year and number,
+    any other collection by its first and last day (:attr:`Period.file_tag`)."""
+    if period.quarter is not None:
+        return [("year", period.year), ("quarter", period.quarter)]
+    return [("period", period.file_tag)]
 
 
 def _finish(workbook: Workbook, widths: Iterable[tuple[str, int]], header_row: int,
@@ -200,7 +237,9 @@ def _report_header(sheet: Any, organization: Organization, period: Period,
     sheet.append([None, _("Organization"), f"{organization.code} — {organization.name}"])
     sheet.append([None, _("Period"), _period_line(period)])
     sheet.append([None, str(STATE_HEADER), _state(state)])
-    for column, title in enumerate(REPORT_HEADERS, start=1):
+    headers = REPORT_HEADERS if period.quarter is not None else \
+        [*REPORT_HEADERS[:-1], PREVIOUS_PERIOD_HEADER]
+    for column, title in enumerate(headers, start=1):
         cell = sheet.cell(row=header_row, column=column, value=str(title))
         cell.font, cell.fill, cell.alignment = _BOLD, _HEADER_FILL, _WRAP
 
@@ -230,7 +269,15 @@ def _size_limit() -> str:
     return _("The file must be smaller than %(mb)d MB.", mb=UPLOAD_MAX_BYTES // 2 ** 20)
 
 
-def _report_instructions(organization: Organization, period: Period) -> list[str]:
+_OTHER_KINDS = (Unit.YES_NO, Unit.EVIDENCE, Unit.DATE, Unit.TEXT)
+
+
+def _report_instructions(organization: Organization, period: Period,
+                         indicators: Iterable[Indicator] = ()) -> list[str]:
+    kinds = {i.kind for i in indicators}
+    other = [_("A yes/no item is answered “%(yes)s” or “%(no)s”, a date as 13.12.2024, a text "
+               "as it is (a link, a document's number).", yes=_("yes"), no=_("no"))] \
+        if kinds & set(_OTHER_KINDS) else []
     return [
         _("How to fill in the report"),
         _owner_line(_("Organization"), organization.code, organization.name, period),
@@ -240,6 +287,7 @@ def _report_instructions(organization: Organization, period: Period) -> list[str
         _("2. A count is a whole number of 0 or more, a share is a percentage from 0 to 100, "
           "satisfaction is an average score from 1 to 10. You may write 12,5 or 12.5, and "
           "“1 200”."),
+        *other,
         _("3. Enter numbers, not formulas; do not merge cells, and do not change or delete the "
           "columns, the hidden column of indicator codes included."),
         _("4. An empty “%(value)s” cell means there is no value (a value saved before is "
@@ -248,7 +296,7 @@ def _report_instructions(organization: Organization, period: Period) -> list[str
           "change and every error by row; nothing is saved until you press “%(save)s”, and "
           "then everything is saved at once.", upload=UPLOAD_FROM_FILE, save=SAVE_FROM_FILE),
         _("6. The file is only for this organization and this period: a file of another "
-          "organization or another quarter is refused.") + " " + _size_limit(),
+          "organization or another period is refused.") + " " + _size_limit(),
         "",
         *_csv_instructions(),
     ]
@@ -275,7 +323,7 @@ def bulk_template(municipality: Municipality, period: Period, organizations: lis
     return _finish(workbook, zip("ABCD", (16, 40, 22, 18)), header_row,
                    _bulk_instructions(municipality, period),
                    [("format", FORMAT_BULK), ("municipality", municipality.code),
-                    ("year", period.year), ("quarter", period.quarter)])
+                    *_period_meta(period)])
 
 
 def _bulk_header(sheet: Any, municipality: Municipality, period: Period,
