@@ -118,19 +118,20 @@ def store_definition_rules(version: FormVersion, rules: tuple[RuleDefinition, ..
     if relative is not None:
         db.session.add(ValidationRule(
             form_version_id=version.id, code=JUMP_CODE, kind=RuleKind.JUMP,
-            severity=Severity.WARNING, threshold=relative, threshold_absolute=absolute or 0,
+            severity=Severity.WARNING, threshold=relative, threshold_absolute=absolute,
             message_ru=_JUMP_MESSAGES[0], message_en=_JUMP_MESSAGES[1], active=True))
     db.session.flush()
 
 
 def definition_rules(version: FormVersion) -> tuple[tuple[RuleDefinition, ...],
-                                                     tuple[Decimal, Decimal] | None]:
-    """A version's active rules as definitions, and its jump thresholds (None: no jump rule)."""
+                                                     tuple[Decimal, Decimal | None] | None]:
+    """A version's active rules as definitions, and its jump thresholds (None: no jump rule;
+    an absolute threshold of None: the standard one, see portal.reports.validation)."""
     rules, jump = [], None
     for rule in db.session.scalars(sa.select(ValidationRule).filter_by(
             form_version_id=version.id, active=True).order_by(ValidationRule.id)):
         if rule.kind is RuleKind.JUMP:
-            jump = (rule.threshold, rule.threshold_absolute or Decimal(0))
+            jump = (rule.threshold, rule.threshold_absolute)
         else:
             rules.append(RuleDefinition(code=rule.code, severity=rule.severity,
                                         expression=rule.expression or "",

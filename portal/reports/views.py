@@ -10,9 +10,10 @@ from portal.auth.gate import local_path
 from portal.catalogue import queries as catalogue_queries
 from portal.catalogue.models import UNIT_LABELS, section_label
 from portal.database import once_more_as_writer, writes_last
-from portal.reports import head_confirmation, notes, operations, queries
+from portal.reports import head_confirmation, notes, operations, queries, quick_form
 from portal.reports.forms import UPLOAD_FROM_FILE, CommentForm
 from portal.reports.models import Period, Report, ReportState
+from portal.reports.sum_groups import sum_groups
 from portal.reports.validation import Outcome
 from portal.reports.values import parse_number
 from portal.rules import DERIVED
@@ -43,7 +44,7 @@ def form(organization: Organization, period: Period):
         require(Action.EDIT, organization)
         typed = _posted_cells()
         try:
-            blocked = once_more_as_writer(
+            blocked, errors = once_more_as_writer(
                 lambda: _save_or_submit(organization, period, typed, report),
                 lambda: _save_or_submit(organization, period, typed,
                                         queries.report_for(organization, period)))
@@ -54,28 +55,37 @@ def form(organization: Organization, period: Period):
             flash(str(problem), "danger")  # refused: the request commits nothing
             status = 409 if isinstance(problem, operations.ConflictError) else 400
         else:
-            if blocked is None:
+            if blocked is None:  # a draft with errors opens at their summary
                 return redirect(url_for("reports.form", org_id=organization.id,
-                                        period_id=period.id))
+                                        period_id=period.id,
+                                        _anchor=ERROR_SUMMARY if errors else None))
             outcome = blocked  # the draft is saved; the submission's problems are shown
         report = queries.report_for(organization, period)
     if outcome is None:
         outcome = operations.validate(report) if report is not None else Outcome()
     return render_template("reports/form.html", **_form_context(
-        organization, period, report, outcome, typed)), status
+        organization, period, report, outcome, typed), refused=request.method == "POST"), status
 
 
-def _save_or_submit(organization, period, typed, report) -> Outcome | None:
+ERROR_SUMMARY = "error-summary"
+
+
+def _save_or_submit(organization, period, typed, report) -> tuple[Outcome | None, bool]:
     """Save the draft (``report``, created when None), then submit it if asked and its
-    checks pass.
+    checks pass; or, for a section's «везде 0» button, fill its blanks with 0 and save.
 
-    Returns the checks' outcome when they block the submission: the draft is saved as its
-    own successful step and the submission is not attempted (a refusal would undo the save).
+    Returns the checks' outcome when they block the submission (the draft is saved as its
+    own successful step and the submission is not attempted: a refusal would undo the
+    save), and whether the saved draft has errors.
     """
+    indicators = catalogue_queries.indicators_for(period, organization.type)
+    zeroed = quick_form.zero_section(request.form.get("action"),
+                                     {i.section for i in indicators})
+    if zeroed is not None:
+        quick_form.fill_zeros(indicators, zeroed, typed)  # asked for: never done silently
     # Parsed while the request still reads: a first save creates the report, and from then
     # on it holds SQLite's write lock.
-    parsed = operations.parse_cells(
-        catalogue_queries.indicators_for(period, organization.type), typed)
+    parsed = operations.parse_cells(indicators, typed)
     report = report or operations.start_reports([organization.id], period)[organization.id]
     submitting = request.form.get("action") == "submit"
     if submitting and report.state in operations.SUBMITTED_STATES:
@@ -89,15 +99,19 @@ def _save_or_submit(organization, period, typed, report) -> Outcome | None:
         checks = operations.submission_checks(report)
         if checks.errors:
             flash(operations.SubmissionBlocked.message(), "danger")
-            return checks
+            return checks, True
         state = operations.submit(report, current_user, checks=checks)
         flash(_("The report has been submitted.") if state is ReportState.SUBMITTED
               else _("The report has been sent to the head for confirmation."), "success")
+        return None, False
+    if zeroed is not None:
+        flash(_("The blank fields of the section «%(section)s» are filled with 0 and the draft "
+                "has been saved.", section=section_label(zeroed)), "info")
     else:
         flash(_("The draft has been saved.") if not outcome.errors else
               _("The draft has been saved, but it has errors to correct before submitting."),
               "warning" if outcome.errors else "success")
-    return None
+    return None, bool(outcome.errors)
 
 
 def _form_context(organization, period, report, outcome, typed) -> dict:
@@ -111,9 +125,13 @@ def _form_context(organization, period, report, outcome, typed) -> dict:
         sections.setdefault(indicator.section, []).append(indicator)
     editable = (report is None or report.editable) and allows(Action.EDIT, organization) \
         and (period.is_open or (report is not None and report.state is ReportState.RETURNED))
+    labels = {i.code: i.label(organization.type) for i in indicators}
+    groups = sum_groups(indicators, catalogue_queries.active_rules(period))
     return {
         "organization": organization, "period": period, "report": report, "outcome": outcome,
-        "sections": [(code, section_label(code), items) for code, items in sections.items()],
+        "sections": [(code, section_label(code), items,
+                      any(quick_form.zeroable(i) for i in items))
+                     for code, items in sections.items()],
         "values": values, "previous": queries.previous_values(organization, period),
         "derived": DERIVED, "editable": editable, "unit_labels": UNIT_LABELS,
         "derived_spec": [{"code": d.code, "numerator": d.numerator, "denominator": d.denominator,
@@ -127,8 +145,12 @@ def _form_context(organization, period, report, outcome, typed) -> dict:
         "comment_form": CommentForm(), "explanations": (report.explanations if report else {}),
         "limits": {"comment": notes.COMMENT_MAX, "explanation": notes.EXPLANATION_MAX,
                    "review": notes.REVIEW_COMMENT_MAX},
-        "labels": {i.code: i.label(organization.type) for i in indicators},
-        "file_links": _file_links(organization, period, editable),
+        "labels": labels, "file_links": _file_links(organization, period, editable),
+        "error_links": quick_form.error_links(outcome, labels),
+        "zero_action": quick_form.ZERO_ACTION,
+        "zeroable": {i.code for i in indicators if quick_form.zeroable(i)},
+        "groups_spec": [g.as_json() for g in groups],
+        "group_states": quick_form.group_states(groups, values),
     }
 
 

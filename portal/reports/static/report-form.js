@@ -1,9 +1,12 @@
-// Recomputes the derived indicators as the curator types, and lets a submit button fire once.
+// Recomputes the derived indicators and the running sums of groups as the curator types,
+// fills a section's blank numbers with 0 when asked, moves focus to the error summary and
+// from its links to the fields, and lets a submit button fire once.
 (function () {
   "use strict";
   var form = document.getElementById("report-form");
   if (!form) { return; }
   var spec = JSON.parse(form.dataset.derived || "[]");
+  var groups = JSON.parse(form.dataset.groups || "[]");
   var locale = document.documentElement.lang === "en" ? "en-US" : "ru-RU";
   var format = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
 
@@ -36,7 +39,62 @@
     });
   }
 
-  form.addEventListener("input", recompute);
+  // A group's running sum: blank parts add nothing; it contradicts the total only once
+  // every named part is a number (as the rule itself says).
+  function recomputeGroups() {
+    groups.forEach(function (g) {
+      var box = form.querySelector('[data-sum-group="' + g.rule + '"]');
+      if (!box) { return; }
+      var running = 0, complete = true;
+      g.parts.concat(g.open).forEach(function (code) {
+        var value = number(code);
+        if (value === null) {
+          if (g.parts.indexOf(code) >= 0) { complete = false; }
+        } else {
+          running += value;
+        }
+      });
+      var total = number(g.total);
+      box.querySelector("[data-sum-value]").textContent = format.format(running);
+      box.querySelector("[data-sum-mismatch]").hidden =
+        !(complete && total !== null && Math.abs(total - running) > 1e-9);
+    });
+  }
+
+  function blank(input) { return input.value.trim() === ""; }
+
+  // «В разделе нет данных — везде 0»: only the blank numbers of this section, only on click.
+  form.querySelectorAll("[data-zero-section]").forEach(function (button) {
+    button.addEventListener("click", function (event) {
+      event.preventDefault();
+      var section = button.closest("fieldset");
+      section.querySelectorAll("input[data-zero]").forEach(function (input) {
+        if (blank(input) && !input.readOnly) { input.value = "0"; }
+      });
+      var status = section.querySelector("[data-zero-status]");
+      if (status) { status.textContent = button.dataset.zeroDone; status.hidden = false; }
+      recompute();
+      recomputeGroups();
+    });
+  });
+
+  var summary = document.getElementById("error-summary");
+  if (summary) {
+    summary.querySelectorAll("a[data-error-link]").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        var target = document.getElementById(decodeURIComponent(link.hash.slice(1)));
+        if (!target) { return; }
+        event.preventDefault();
+        target.scrollIntoView({ block: "center" });
+        target.focus();
+      });
+    });
+    if (summary.dataset.focus || window.location.hash === "#error-summary") {
+      summary.focus();
+    }
+  }
+
+  form.addEventListener("input", function () { recompute(); recomputeGroups(); });
   form.addEventListener("submit", function (event) {
     var button = event.submitter;
     if (button && button.hasAttribute("data-once")) {
@@ -50,4 +108,5 @@
     }
   });
   recompute();
+  recomputeGroups();
 })();
