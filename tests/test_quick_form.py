@@ -81,19 +81,23 @@ def test_the_running_sum_is_shown_next_to_its_total(client, factory):
     values = {**GOOD_VALUES, "pairs_by_form.teacher_teacher": "5"}  # 5 + 2 ≠ 8
     client.post_form(url, form_data(values, action="save"), token_from=url)
     html = _page(client, school, period)
-    by_form = re.search(r'data-sum-group="pairs_by_form_sum">(.*?)</div>', html, re.S)[1]
-    by_type = re.search(r'data-sum-group="pairs_by_type_sum">(.*?)</div>', html, re.S)[1]
+    by_form = re.search(r'data-sum-group="pairs_by_form_sum">(.*?data-sum-mismatch[^>]*>)',
+                        html, re.S)[1]
+    by_type = re.search(r'data-sum-group="pairs_by_type_sum">(.*?data-sum-mismatch[^>]*>)',
+                        html, re.S)[1]
     assert "<output data-sum-value>7</output>" in by_form
-    assert "data-sum-mismatch>" in by_form and "hidden" not in by_form  # shown: 7 ≠ 8
-    assert "<output data-sum-value>8</output>" in by_type and "hidden" in by_type
+    assert by_form.endswith("data-sum-mismatch>")  # shown: 7 ≠ 8
+    assert "<output data-sum-value>8</output>" in by_type
+    assert by_type.endswith("data-sum-mismatch hidden>")
     assert '"rule": "pairs_by_form_sum"' in html and '"total": "pairs_groups"' in html
 
 
 def test_a_draft_with_errors_opens_at_its_summary_linking_each_field(client, factory):
     school, period, url = _curator(client, factory)
     response = client.post_form(url, form_data({**GOOD_VALUES, "staff_total": "сорок",
-                                                "mentors_trained": "70"}, action="save"),
-                                token_from=url)
+                                                "mentors_trained": "70",
+                                                "pairs_by_form.teacher_teacher": "5"},
+                                               action="save"), token_from=url)
     assert response.status_code == 302
     assert response.headers["Location"].endswith("#error-summary")
     html = _page(client, school, period)
@@ -102,6 +106,9 @@ def test_a_draft_with_errors_opens_at_its_summary_linking_each_field(client, fac
     assert re.search(r'<a href="#v-staff_total"[^>]*>Педагогических работников всего: '
                      r'«сорок» не является числом</a>', summary)
     assert 'href="#v-mentors_trained"' in summary
+    # A group that does not add up is corrected at its total, not at its first part.
+    assert re.search(r'<a href="#v-pairs_groups"[^>]*>Наставнические пары и группы: Сумма пар '
+                     r'и групп по формам', summary)
     assert 'id="v-staff_total"' in html and 'id="v-mentors_trained"' in html
 
 

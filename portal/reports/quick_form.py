@@ -53,18 +53,22 @@ class ErrorLink:
     message: str
 
 
-def error_links(outcome: Outcome, labels: Mapping[str, str]) -> list[ErrorLink]:
+def error_links(outcome: Outcome, labels: Mapping[str, str],
+                totals: Mapping[str, str] | None = None) -> list[ErrorLink]:
     """A link per error to the field that has to change: the explanation of a warning that
-    is not explained yet, else the first item of the error that the form shows."""
+    is not explained yet, the total of a group that does not add up (``totals``: rule code →
+    total code), else the first item of the error that the form shows."""
     warned = {w.key for w in outcome.warnings}
     links = []
     for problem in outcome.errors:
         shown = [code for code in problem.codes if code in labels]
         if problem.key and problem.key in warned:
-            anchor = f"x-{problem.key}"
-        else:
-            anchor = f"v-{shown[0]}" if shown else ""
-        links.append(ErrorLink(anchor, "; ".join(labels[c] for c in shown), problem.message))
+            links.append(ErrorLink(f"x-{problem.key}", "", problem.message))
+            continue
+        code = (totals or {}).get(problem.key) if problem.key else None
+        code = code if code in labels else (shown[0] if shown else None)
+        links.append(ErrorLink(f"v-{code}" if code else "", labels.get(code, ""),
+                               problem.message))
     return links
 
 
