@@ -46,22 +46,9 @@ HOME = {"org_a": ("mun_a1", "region_a"), "college_a": ("mun_a1", "region_a"),
         "org_a2": ("mun_a2", "region_a"), "org_b": ("mun_b", "region_b"),
         "college_b": ("mun_b", "region_b"), "org_c": ("mun_c", "region_c")}
 
-def _any_indicator_id() -> int:
-    from portal.catalogue.models import Indicator
-
-    return db.session.scalars(sa.select(Indicator.id).order_by(Indicator.id.desc())).first()
-
-
-def _any_rule_id() -> int:
-    from portal.catalogue.models import ValidationRule
-
-    return db.session.scalars(sa.select(ValidationRule.id).order_by(ValidationRule.id)).first()
-
-
 # URL arguments that carry no tenant data: a value (or a function giving one) that cannot
-# name a foreign object. The indicator catalogue is shared by all regions.
-NON_TENANT_ARGUMENTS = {"token": "not-a-valid-token", "filename": "css/bootstrap.min.css",
-                        "indicator_id": _any_indicator_id, "rule_id": _any_rule_id}
+# name a foreign object. Forms, their items and rules are region data (tests/isolation_catalogue.py).
+NON_TENANT_ARGUMENTS = {"token": "not-a-valid-token", "filename": "css/bootstrap.min.css"}
 ALLOWED_REFUSALS = {400, 403, 404, 405}
 
 

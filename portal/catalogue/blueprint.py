@@ -1,8 +1,9 @@
-"""URL rules of the catalogue; indicator and rule ids are resolved through the scope first."""
+"""URL rules of the catalogue; form, indicator and rule ids are resolved through the scope
+first (a form of another region is not found)."""
 
 from flask import Blueprint
 
-from portal.catalogue import rule_views, views
+from portal.catalogue import form_views, rule_views, views
 
 bp = Blueprint("catalogue", __name__, template_folder="templates")
 
@@ -14,3 +15,18 @@ bp.add_url_rule("/catalogue/rules/<int:rule_id>", "edit_rule", rule_views.edit_r
                 methods=["GET", "POST"])
 bp.add_url_rule("/catalogue/rules/<int:rule_id>/active", "set_rule_active",
                 rule_views.set_active, methods=["POST"])
+# The form editor (issue 11 §1): a region's forms, items, rules and definition file.
+bp.add_url_rule("/regions/<int:region_id>/forms", "region_forms", form_views.region_forms,
+                methods=["GET", "POST"])
+bp.add_url_rule("/forms/<int:form_id>", "form", form_views.show, methods=["GET", "POST"])
+bp.add_url_rule("/forms/<int:form_id>/rules", "form_rules", rule_views.form_rules,
+                methods=["GET", "POST"])
+bp.add_url_rule("/forms/<int:form_id>/definition.xlsx", "download", form_views.download)
+bp.add_url_rule("/forms/<int:form_id>/definition", "upload", form_views.upload,
+                methods=["POST"])
+bp.add_url_rule("/forms/items/<int:indicator_id>", "edit_item", form_views.edit_item,
+                methods=["GET", "POST"])
+bp.add_url_rule("/forms/items/<int:indicator_id>/move", "move_item", form_views.move_item,
+                methods=["POST"])
+bp.add_url_rule("/forms/items/<int:indicator_id>/restore", "restore_item",
+                form_views.restore_item, methods=["POST"])

@@ -250,5 +250,6 @@ def _visible_rules(scope: Scope, action: Action) -> sa.ColumnElement[bool]:
     return ValidationRule.form_version_id.in_(_versions_of_visible_forms(scope, action))
 
 
+url_argument("form_id", "form", Form)
 url_argument("indicator_id", "indicator", Indicator)
 url_argument("rule_id", "rule", ValidationRule)

@@ -57,5 +57,6 @@ def retire(indicator: Indicator):
     if ActionForm().validate_on_submit():
         operations.retire_indicator(indicator)
         flash(_("The indicator has been retired; its history is kept."), "success")
-    del owner  # a region's own form has no page yet: back to the catalogue
-    return redirect(url_for("catalogue.index"))
+    if owner.is_template and owner.code == operations.QUARTERLY:
+        return redirect(url_for("catalogue.index"))
+    return redirect(url_for("catalogue.form", form_id=owner.id))
