@@ -34,7 +34,9 @@ def rules():
 
 
 def form_rules(form: Form):
-    """The rules of a region's form; its coordinators change them."""
+    """The rules of a form, for those who edit it (its region's coordinators, the
+    administrator); everyone else reads a form's rules through its reports."""
+    require(Action.MANAGE, form)
     return _rules_page(form)
 
 
