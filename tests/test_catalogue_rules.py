@@ -63,7 +63,7 @@ def test_an_expression_that_does_not_parse_is_refused_with_its_message(client, f
     client.login(_user(factory, "admin"))
     response = client.post_form("/catalogue/rules", {**NEW_RULE, "expression": expression},
                                 token_from="/catalogue/rules")
-    assert response.status_code == 200
+    assert response.status_code == 422  # refused: nothing is committed
     assert str(escape(message)) in response.get_data(as_text=True)
     assert _rule("meetings_per_pair") is None
 
