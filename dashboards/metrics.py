@@ -159,16 +159,17 @@ class Metrics:
         return {c: self.indicator_ids[c] for c in codes if c in self.indicator_ids}
 
 
-def build_metrics(indicators: list[Indicator], section_labels: dict[str, str]) -> Metrics:
-    """Metrics from catalogue rows: derived ones (when their parts exist), then base ones."""
+def build_metrics(indicators: list[Indicator], section_labels: dict[str, str],
+                  periodicity: str = "quarter") -> Metrics:
+    """Metrics from a form version's rows: the derived ones its form defines (when their
+    parts exist, portal.rules.derived_for), then base ones."""
     active = [i for i in indicators if i.retired_at is None]
     ids = {i.code: i.id for i in indicators}
     items: list[Metric] = []
-    for d in rules.DERIVED:
-        if all(code in ids for code in d.numerator + d.denominator):
-            items.append(Metric(d.code, str(d.label), "ratio" if d.unit == "ratio" else "percent",
-                                Kind.RATIO, DERIVED_SECTION, d.numerator, d.denominator,
-                                float(d.scale)))
+    for d in rules.derived_for(periodicity, ids):
+        items.append(Metric(d.code, str(d.label), "ratio" if d.unit == "ratio" else "percent",
+                            Kind.RATIO, DERIVED_SECTION, d.numerator, d.denominator,
+                            float(d.scale)))
     for indicator in active:
         unit = indicator.kind.value
         if not indicator.kind.is_numeric:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from flask_babel import gettext as _
 
+from dashboards import answers as yes_no
 from dashboards import disclosure, figures, queries
 from dashboards.charts import Chart, Column
 from dashboards.figures import Style
@@ -55,6 +56,12 @@ class MunicipalDashboard(Dashboard):
         self.selection = Selection(municipality.region_id,
                                    (self.period.id,) if self.period else (), filters.states,
                                    municipality_id=municipality.id, org_type=filters.org_type)
+
+    @cached_property
+    def answers(self) -> list[yes_no.Answers]:
+        """The period's yes/no and evidence items: share answering yes, who answered no."""
+        version_id = self.period.form_version_id if self.period else None
+        return yes_no.answers(version_id, self.selection, self.scope)
 
     @cached_property
     def current(self) -> Aggregate:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from dashboards.metrics import Aggregate, Metric, Metrics, build_metrics
 from portal import rules
-from portal.catalogue.models import Indicator, section_label
+from portal.catalogue.models import Form, FormVersion, Indicator, section_label
 from portal.extensions import db
 from portal.reports.models import Period, Report, ReportState, ReportValue
 from tenants.models import Municipality, Organization, OrganizationType, Subordination
@@ -320,7 +320,10 @@ def catalogue(version_id: int | None) -> Metrics:
         scoped_select(Indicator).where(Indicator.form_version_id == version_id)
         .order_by(Indicator.position, Indicator.id)))
     sections = {i.section: section_label(i.section) for i in indicators}
-    return build_metrics(indicators, sections)
+    periodicity = db.session.scalar(
+        scoped_select(Form).join(FormVersion, FormVersion.form_id == Form.id)
+        .where(FormVersion.id == version_id).with_only_columns(Form.periodicity))
+    return build_metrics(indicators, sections, periodicity or "quarter")
 
 
 def periods(region_id: int, scope: Scope) -> list[Period]:

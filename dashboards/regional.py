@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from flask_babel import gettext as _
 
+from dashboards import answers as yes_no
 from dashboards import figures, queries
 from dashboards.charts import Chart, Column
 from dashboards.figures import Style
@@ -57,6 +58,12 @@ class RegionalDashboard(Dashboard):
     @cached_property
     def names(self) -> dict[int, str]:
         return queries.municipality_names(self.region.id, self.scope)
+
+    @cached_property
+    def answers(self) -> list[yes_no.Answers]:
+        """The period's yes/no and evidence items: share answering yes, who answered no."""
+        version_id = self.period.form_version_id if self.period else None
+        return yes_no.answers(version_id, self.selection, self.scope)
 
     @cached_property
     def current(self) -> Aggregate:

@@ -6,6 +6,7 @@ rules are out of reach."""
 from __future__ import annotations
 
 import io
+
 import openpyxl
 import sqlalchemy as sa
 

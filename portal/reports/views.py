@@ -16,7 +16,7 @@ from portal.reports.models import Period, Report, ReportState
 from portal.reports.sum_groups import sum_groups
 from portal.reports.validation import Outcome
 from portal.reports.values import parse_number
-from portal.rules import DERIVED
+from portal.rules import derived_for
 from tenants.models import Organization
 from tenants.scoping import Action, allows, require
 
@@ -123,6 +123,7 @@ def _form_context(organization, period, report, outcome, typed) -> dict:
     sections: dict[str, list] = {}
     for indicator in indicators:
         sections.setdefault(indicator.section, []).append(indicator)
+    derived = derived_for(period.form.periodicity, (i.code for i in indicators))
     editable = (report is None or report.editable) and allows(Action.EDIT, organization) \
         and (period.is_open or (report is not None and report.state is ReportState.RETURNED))
     labels = {i.code: i.label(organization.type) for i in indicators}
@@ -133,10 +134,10 @@ def _form_context(organization, period, report, outcome, typed) -> dict:
                       any(quick_form.zeroable(i) for i in items))
                      for code, items in sections.items()],
         "values": values, "previous": queries.previous_values(organization, period),
-        "derived": DERIVED, "editable": editable, "unit_labels": UNIT_LABELS,
+        "derived": derived, "editable": editable, "unit_labels": UNIT_LABELS,
         "derived_spec": [{"code": d.code, "numerator": d.numerator, "denominator": d.denominator,
-                          "scale": d.scale, "unit": d.unit} for d in DERIVED],
-        "derived_values": {d.code: d.compute(_numbers(values)) for d in DERIVED},
+                          "scale": d.scale, "unit": d.unit} for d in derived],
+        "derived_values": {d.code: d.compute(_numbers(values)) for d in derived},
         "can_confirm": report is not None and report.state is ReportState.AWAITING_HEAD
         and allows(Action.CONFIRM, organization),
         "can_review": report is not None and allows(Action.REVIEW, organization),
