@@ -105,6 +105,9 @@ class Region(db.Model):
     # IANA name: the region's "today" and its deadlines (the end of the deadline day here).
     timezone: Mapped[str] = mapped_column(sa.String(64), default=default_timezone,
                                           server_default=DEFAULT_TIMEZONE)
+    # The document kinds of the region's presence checklist (DocumentKind values, in order);
+    # None: all of them, as before regions could choose (portal.roadmaps.checklist).
+    presence_document_kinds: Mapped[list | None] = mapped_column(sa.JSON)
 
     municipalities: Mapped[list[Municipality]] = relationship(
         back_populates="region", order_by="Municipality.name"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
+from portal.catalogue.models import Indicator
 from portal.extensions import db
-from portal.reports.models import Report, ReportState
+from portal.reports.models import Period, Report, ReportState, ReportValue
 from portal.reports.period_operations import open_period
 
 
@@ -22,4 +25,20 @@ def _report(factory, org):
     return report
 
 
-BUILDERS = {"report_id": _report, "period_id": _period}
+def _value(factory, org):
+    """An evidence-like value with a file of its own, in the organization's report."""
+    report = _report(factory, org)
+    indicator = db.session.scalars(sa.select(Indicator).join(
+        Period, Period.form_version_id == Indicator.form_version_id)
+        .where(Period.id == report.period_id).order_by(Indicator.id)).first()
+    value = db.session.scalar(sa.select(ReportValue).filter_by(report_id=report.id,
+                                                              indicator_id=indicator.id))
+    if value is None:
+        value = ReportValue(report=report, indicator=indicator, raw="да", value=1,
+                            storage_name=f"{org.id}/missing.pdf", filename="x.pdf")
+        db.session.add(value)
+        db.session.flush()
+    return value
+
+
+BUILDERS = {"report_id": _report, "period_id": _period, "value_id": _value}

@@ -28,8 +28,8 @@ def _item(kind: ItemKind, **fields) -> Indicator:
 ])
 @pytest.mark.parametrize("kind", [ItemKind.YES_NO, ItemKind.EVIDENCE])
 def test_yes_and_no_are_stored_as_one_and_zero(app, kind, typed, raw, value):
-    with app.test_request_context("/"):
-        parsed = parse_value(_item(kind), typed)
+    with app.test_request_context("/"):  # evidence: «да» is present with a file only
+        parsed = parse_value(_item(kind), typed, has_file=kind is ItemKind.EVIDENCE)
     assert (parsed.raw, parsed.value, parsed.error) == (raw, Decimal(value), None)
 
 

@@ -39,17 +39,31 @@ class Upload:
     filename: str | None = None
 
 
+def url_problem(url: str) -> str | None:
+    """Why ``url`` is no http(s) link with a host (javascript:, data:…), or None if it is one.
+
+    Says so without raising: a report value keeps an invalid link as its draft's error.
+    """
+    if len(url) > MAX_URL_LENGTH or any(ch.isspace() or ord(ch) < 32 for ch in url):
+        return _("The link is not a valid web address.")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # an unbalanced [ in the host
+        return _("The link is not a valid web address.")
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return _("Only web links that start with http:// or https:// are accepted.")
+    return None
+
+
 def clean_url(url: str | None) -> str | None:
     """An http(s) link with a host, or None; any other scheme (javascript:, data:) is refused."""
     url = (url or "").strip()
     if not url:
         return None
-    if len(url) > MAX_URL_LENGTH or any(ch.isspace() or ord(ch) < 32 for ch in url):
-        raise UploadError(_("The link is not a valid web address."), "url")
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise UploadError(
-            _("Only web links that start with http:// or https:// are accepted."), "url")
+    problem = url_problem(url)
+    if problem:
+        raise UploadError(problem, "url")
     return url
 
 

@@ -206,9 +206,15 @@ def read_bulk_file(data: bytes, filename: str, municipality: Municipality, perio
     return {**payload, "municipality": municipality.id, "period": period.id}
 
 
-def _parse(indicator: Indicator, cell: dict, mark: str) -> Parsed:
+def _had_file(stored: tuple[str, Decimal | None] | None) -> bool:
+    """Whether a stored evidence value has a file: «да» is present (1) only with one."""
+    return stored is not None and stored[0] == "да" and stored[1] == 1
+
+
+def _parse(indicator: Indicator, cell: dict, mark: str, has_file: bool = False) -> Parsed:
     """A stored cell parsed; a number of the file written with the user's decimal mark
-    (81,5 in Russian, as the form shows what was typed), a formula an error."""
+    (81,5 in Russian, as the form shows what was typed), a formula an error. An evidence
+    cell's «да» keeps the file attached in the web form (``has_file``)."""
     kind, raw = cell.get("t"), cell["r"]
     if kind == "formula":
         return Parsed(raw, None, str(PROBLEMS["formula"]) % {"formula": raw})
@@ -220,7 +226,7 @@ def _parse(indicator: Indicator, cell: dict, mark: str) -> Parsed:
             return parse_value(indicator, datetime.fromisoformat(raw))
         except ValueError:
             pass
-    return parse_value(indicator, raw)
+    return parse_value(indicator, raw, has_file=has_file)
 
 
 def _previous_values(org_ids: list[int], period: Period) -> dict[int, dict[str, Decimal]]:
@@ -323,8 +329,9 @@ def _evaluate_entry(entry: dict, org: Organization, against: _Against,
     old = against.stored.get(report.id, {}) if report else {}
     changes, file_parsed = _changes(entry["cells"], against.catalogue, applicable_codes,
                                     labels, old, problems)
-    merged = {code: parse_value(against.catalogue[code], raw)
-              for code, (raw, _v) in old.items() if code in applicable_codes}
+    merged = {code: parse_value(against.catalogue[code], stored[0],
+                                has_file=_had_file(stored))
+              for code, stored in old.items() if code in applicable_codes}
     merged.update(file_parsed)
     outcome = check(applicable, merged, against.rules, against.previous.get(org.id, {}))
     rule_problems = [p for p in outcome.problems
@@ -350,7 +357,7 @@ def _changes(cells: list[dict], catalogue: dict[str, Indicator], applicable_code
             problems.append(RowProblem(cell["l"], cell["k"], str(
                 PROBLEMS["retired"]) % {"code": cell["c"]}))
             continue
-        parsed = _parse(indicator, cell, mark)
+        parsed = _parse(indicator, cell, mark, _had_file(old.get(indicator.code)))
         file_parsed[indicator.code] = parsed
         status = _status(old.get(indicator.code), parsed)
         changes.append(Change(indicator.code, labels[indicator.code], cell["l"], cell["k"],

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from portal.catalogue.models import Indicator, Unit
+from portal.documents.operations import MAX_URL_LENGTH
 from portal.report_files.file_format import VALUE_HEADER
 from portal.reports.values import TEXT_MAX, bounds
 
@@ -43,7 +44,11 @@ def _validation(indicator: Indicator) -> tuple[tuple, DataValidation]:
         top = str(indicator.scale or 10)
         key, check = ("decimal", "1", top), _check("decimal", "between", "1", top)
         text = _("Enter an average score from 1 to %(n)s.", n=top)
-    elif kind in (Unit.YES_NO, Unit.EVIDENCE):
+    elif kind is Unit.EVIDENCE:  # a web link or «нет»: a yes/no list would refuse the link
+        limit = str(MAX_URL_LENGTH)
+        key, check = ("textLength", "0", limit), _check("textLength", "between", "0", limit)
+        text = _("Enter a web link starting with http:// or https://, or “нет”.")
+    elif kind is Unit.YES_NO:
         choices = f'"{_("yes")},{_("no")}"'
         key, check = ("list", choices, None), _check("list", None, choices)
         text = _("Choose yes or no.")

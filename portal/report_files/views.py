@@ -312,10 +312,11 @@ def municipal_export(municipality: Municipality, period: Period):
                      if rules.expected(o, reporting) or o.id in reports]
     with_values = {code for stored in values.values() for code in stored}
     indicators = _indicators_for_types(period, {o.type for o in organizations}, with_values)
+    numeric = {i.code for i in indicators if i.kind.is_numeric}  # the others: as typed
     rows = []
     for org in organizations:
         report = reports.get(org.id)
-        cells = {code: (value if value is not None else raw or None)
+        cells = {code: (value if value is not None and code in numeric else raw or None)
                  for code, (raw, value) in values.get(org.id, {}).items()}
         rows.append((org, report.state.value if report else None, cells))
     data = workbooks.municipal_export(municipality, period, rows, indicators)

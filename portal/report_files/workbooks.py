@@ -191,7 +191,8 @@ def _report_rows(sheet: Any, organization: Organization, indicators: list[Indica
         raw, value = current.get(indicator.code, ("", None))
         sheet.append([indicator.code, section_label(indicator.section),
                       indicator.label(organization.type), _unit(indicator),
-                      _cell_value(raw, value), _number(previous.get(indicator.code))])
+                      _cell_value(raw, value if indicator.kind.is_numeric else None),
+                      _number(previous.get(indicator.code))])
         sheet.cell(row=row, column=5).fill = _INPUT_FILL
         sheet.cell(row=row, column=3).alignment = _WRAP
         sheet.cell(row=row, column=6).font = Font(color="666666")
@@ -231,6 +232,9 @@ def _report_instructions(organization: Organization, period: Period,
           "columns, the hidden column of indicator codes included."),
         _("4. An empty “%(value)s” cell means there is no value (a value saved before is "
           "deleted, and the check page shows it).", value=VALUE_HEADER),
+        _("An evidence item is answered with a web link (starting with http:// or https://), "
+          "or “нет” when there is none. A file cannot come in this workbook: attach it in the "
+          "web form of the report; “да” then keeps the attached file."),
         _("5. Upload the file with “%(upload)s” on the report page. The portal shows every "
           "change and every error by row; nothing is saved until you press “%(save)s”, and "
           "then everything is saved at once.", upload=UPLOAD_FROM_FILE, save=SAVE_FROM_FILE),
@@ -297,7 +301,7 @@ def _bulk_row(sheet: Any, row: int, org: Organization, indicators: list[Indicato
             cell.fill = _GREY_FILL  # not reported by this type: leave empty
             continue
         raw, value = values.get(indicator.code, ("", None))
-        cell.value = _cell_value(raw, value)
+        cell.value = _cell_value(raw, value if indicator.kind.is_numeric else None)
 
 
 def _bulk_validations(sheet: Any, indicators: list[Indicator], header_row: int,
@@ -328,6 +332,9 @@ def _bulk_instructions(municipality: Municipality, period: Period) -> list[str]:
         + " " + _size_limit(),
         _("6. CSV: the first line holds org_code (or “%(org)s”) and the indicator codes; "
           "encoding UTF-8 or Windows-1251, separated by semicolons or commas.", org=ORG_HEADER),
+        _("An evidence item is answered with a web link (starting with http:// or https://), "
+          "or “нет” when there is none. A file cannot come in this workbook: attach it in the "
+          "web form of the report; “да” then keeps the attached file."),
     ]
 
 

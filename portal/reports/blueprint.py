@@ -17,6 +17,7 @@ bp.add_url_rule("/reports/<int:report_id>/return", "return_report", views.return
                 methods=["POST"])
 bp.add_url_rule("/reports/<int:report_id>/reopen", "reopen", views.reopen, methods=["POST"])
 bp.add_url_rule("/reports/<int:report_id>/history", "history", views.history)
+bp.add_url_rule("/report-values/<int:value_id>/evidence", "evidence_file", views.evidence_file)
 bp.add_url_rule("/regions/<int:region_id>/periods", "periods", period_views.periods,
                 methods=["GET", "POST"])
 bp.add_url_rule("/regions/<int:region_id>/head-confirmation", "toggle_confirmation",

@@ -27,6 +27,7 @@ from tenants.scoping import Action, Scope, scope_rule, url_argument
 
 if TYPE_CHECKING:
     from portal.auth.models import User
+    from portal.documents.models import DocumentVersion
 
 
 class ReportState(StrEnum):
@@ -185,9 +186,25 @@ class ReportValue(db.Model):
     # As typed, kept even when invalid; a text item's answer is its raw text (≤ 2000).
     raw: Mapped[str] = mapped_column(sa.String(2000), default="")
     value: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 4))
+    # An evidence item's file (portal.reports.evidence): stored in the documents store under
+    # a generated name, or a version of the organization's register chosen instead. Its link
+    # is the raw text itself (the answer «да» when there is a file only).
+    storage_name: Mapped[str | None] = mapped_column(sa.String(255))
+    filename: Mapped[str | None] = mapped_column(sa.String(255))
+    content_type: Mapped[str | None] = mapped_column(sa.String(100))
+    size: Mapped[int | None]
+    sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    document_version_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("document_versions.id", ondelete="SET NULL"))
 
     report: Mapped[Report] = relationship(back_populates="values")
     indicator: Mapped[Indicator] = relationship()
+    document_version: Mapped[DocumentVersion | None] = relationship()
+
+    @property
+    def has_file(self) -> bool:
+        """Whether an evidence value has a file: its own or a document of the register."""
+        return self.storage_name is not None or self.document_version_id is not None
 
 
 class AuditEntry(db.Model):
@@ -235,5 +252,6 @@ def _visible_values(scope: Scope, action: Action) -> sa.ColumnElement[bool]:
 
 url_argument("report_id", "report", Report, parents=("organization", "period"))
 url_argument("period_id", "period", Period, parents=("region",))
+url_argument("value_id", "value", ReportValue, parents=("report",))
 
 __all__: list[Any] = ["Period", "Report", "ReportValue", "AuditEntry"]

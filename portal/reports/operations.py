@@ -316,7 +316,8 @@ def validate(report: Report, indicators: list[Indicator] | None = None, *,
     """Run the checks over the stored values of a report (with ``overlay`` over them)."""
     indicators = indicators or catalogue_queries.indicators_for(report, report.organization.type)
     by_id = {i.id: i for i in indicators}
-    parsed = {by_id[v.indicator_id].code: parse_value(by_id[v.indicator_id], v.raw)
+    parsed = {by_id[v.indicator_id].code: parse_value(by_id[v.indicator_id], v.raw,
+                                                      has_file=v.has_file)
               for v in report.values if v.indicator_id in by_id}
     parsed.update(overlay or {})
     previous = queries.previous_values(report.organization, report.period)

@@ -25,6 +25,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from portal.catalogue.models import Indicator, Unit
+from portal.documents.operations import url_problem
 from portal.tabular import normalize_raw, visible  # noqa: F401 - visible is part of the API
 
 _NUMBER = re.compile(r"^[+-]?\d+([.,]\d+)?$")
@@ -72,8 +73,15 @@ def parse_number(text: str) -> Decimal | None:
         return None
 
 
-def parse_value(indicator: Indicator, cell: Any) -> Parsed:
-    """Parse and check one value against its item's kind and range."""
+def parse_value(indicator: Indicator, cell: Any, *, has_file: bool = False) -> Parsed:
+    """Parse and check one value against its item's kind and range.
+
+    ``has_file``: an evidence item's value has a file (its own or a document of the
+    register), so that «да» without a link is present.
+    """
+    if indicator.kind is Unit.EVIDENCE:
+        raw = normalize_raw(cell) if not isinstance(cell, (datetime, date)) else cell
+        return Parsed("", None) if raw == "" else _evidence(raw, has_file)
     special = _SPECIAL_KINDS.get(indicator.kind)
     if special is not None:
         raw = normalize_raw(cell) if not isinstance(cell, (datetime, date)) else cell
@@ -115,6 +123,27 @@ def _yes_no(indicator: Indicator, raw: Any) -> Parsed:
     return Parsed(str(raw)[:64], None, _("answer yes or no"))
 
 
+def _evidence(raw: Any, has_file: bool) -> Parsed:
+    """An evidence item: «нет» (absent, 0), a web link, or «да» with a file (present, 1).
+
+    The link is the raw text itself; «да» alone is present only with a file, which comes
+    through the web form (a file cannot come in a workbook).
+    """
+    text = str(raw).strip()
+    word = text.lower()
+    if word in NO:
+        return Parsed("нет", Decimal(0))
+    if word in YES:
+        if has_file:
+            return Parsed("да", Decimal(1))
+        return Parsed("да", None, _("give a link (http:// or https://) or attach a file in "
+                                    "the web form"))
+    problem = url_problem(text)
+    if problem:
+        return Parsed(text[:TEXT_MAX], None, problem)
+    return Parsed(text, Decimal(1))
+
+
 def _text(indicator: Indicator, raw: Any) -> Parsed:
     """Free text, within the item's maximum length (its max_value) and the column's."""
     text = str(raw)
@@ -141,7 +170,7 @@ def _date(indicator: Indicator, raw: Any) -> Parsed:
     return Parsed(day.isoformat(), None)
 
 
-_SPECIAL_KINDS = {Unit.YES_NO: _yes_no, Unit.EVIDENCE: _yes_no, Unit.TEXT: _text,
+_SPECIAL_KINDS = {Unit.YES_NO: _yes_no, Unit.TEXT: _text,
                   Unit.DATE: _date}
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from pathlib import Path
+
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,9 +12,11 @@ from portal.auth.gate import local_path
 from portal.catalogue import queries as catalogue_queries
 from portal.catalogue.models import UNIT_LABELS, section_label
 from portal.database import once_more_as_writer, writes_last
-from portal.reports import head_confirmation, notes, operations, queries, quick_form
+from portal.documents import storage
+from portal.downloads import file_response
+from portal.reports import evidence, head_confirmation, notes, operations, queries, quick_form
 from portal.reports.forms import UPLOAD_FROM_FILE, CommentForm
-from portal.reports.models import Period, Report, ReportState
+from portal.reports.models import Period, Report, ReportState, ReportValue
 from portal.reports.sum_groups import sum_groups
 from portal.reports.validation import Outcome
 from portal.reports.values import parse_number
@@ -44,10 +48,13 @@ def form(organization: Organization, period: Period):
         require(Action.EDIT, organization)
         typed = _posted_cells()
         try:
+            attached = evidence.read_posted(  # files read and checked before any write
+                organization, catalogue_queries.indicators_for(period, organization.type),
+                request.form, request.files)
             blocked, errors = once_more_as_writer(
-                lambda: _save_or_submit(organization, period, typed, report),
+                lambda: _save_or_submit(organization, period, typed, report, attached),
                 lambda: _save_or_submit(organization, period, typed,
-                                        queries.report_for(organization, period)))
+                                        queries.report_for(organization, period), attached))
         except operations.AlreadySubmitted as done:
             flash(str(done), "info")  # a double-click: the first click did the work
             return redirect(url_for("reports.form", org_id=organization.id, period_id=period.id))
@@ -70,7 +77,7 @@ def form(organization: Organization, period: Period):
 ERROR_SUMMARY = "error-summary"
 
 
-def _save_or_submit(organization, period, typed, report) -> tuple[Outcome | None, bool]:
+def _save_or_submit(organization, period, typed, report, attached) -> tuple[Outcome | None, bool]:
     """Save the draft (``report``, created when None), then submit it if asked and its
     checks pass; or, for a section's «везде 0» button, fill its blanks with 0 and save.
 
@@ -86,15 +93,17 @@ def _save_or_submit(organization, period, typed, report) -> tuple[Outcome | None
     # Parsed while the request still reads: a first save creates the report, and from then
     # on it holds SQLite's write lock.
     parsed = operations.parse_cells(indicators, typed)
+    parsed.update(evidence.parsed_cells(attached, indicators, report))
     report = report or operations.start_reports([organization.id], period)[organization.id]
     submitting = request.form.get("action") == "submit"
     if submitting and report.state in operations.SUBMITTED_STATES:
         raise operations.AlreadySubmitted(_("The report has already been submitted."))
     version = request.form.get("version", type=int)
-    outcome = operations.save_values(  # a submission's own checks follow: not checked twice
+    operations.save_values(  # the checks follow, once the evidence files are attached
         report, parsed, user=current_user, source="form", expected_version=version,
         comment=request.form.get("comment", ""), explanations=_posted_explanations(),
-        validated=not submitting)
+        validated=False)
+    evidence.apply(report, attached, indicators, current_user)
     if submitting:
         checks = operations.submission_checks(report)
         if checks.errors:
@@ -104,6 +113,7 @@ def _save_or_submit(organization, period, typed, report) -> tuple[Outcome | None
         flash(_("The report has been submitted.") if state is ReportState.SUBMITTED
               else _("The report has been sent to the head for confirmation."), "success")
         return None, False
+    outcome = operations.validate(report, indicators)
     if zeroed is not None:
         flash(_("The blank fields of the section «%(section)s» are filled with 0 and the draft "
                 "has been saved.", section=section_label(zeroed)), "info")
@@ -153,6 +163,8 @@ def _form_context(organization, period, report, outcome, typed) -> dict:
         "zeroable": {i.code for i in indicators if quick_form.zeroable(i)},
         "groups_spec": [g.as_json() for g in groups],
         "group_states": quick_form.group_states(groups, values),
+        "evidence": evidence.shown(organization, indicators, report,
+                                   request.form if typed is not None else None),
     }
 
 
@@ -223,3 +235,15 @@ def history(report: Report):
         "reports/history.html", report=report, entries=queries.history(report),
         names={i.code: i.label(org_type) for i in catalogue_queries.all_indicators(report)},
         states={state.value: state.label for state in ReportState})
+
+
+def evidence_file(value: ReportValue):
+    """An evidence item's file, to whoever may see the report (404 otherwise, by the scope);
+    a document chosen from the register is served by the register's own download."""
+    if value.document_version_id is not None:
+        return redirect(url_for("documents.download", version_id=value.document_version_id))
+    path = storage.path_of(value.storage_name) if value.storage_name else None
+    if path is None:
+        abort(404)
+    return file_response(path, f"{Path(value.filename or 'evidence').stem}{path.suffix}",
+                         value.content_type)
