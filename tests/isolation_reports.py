@@ -5,8 +5,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from portal.catalogue.models import Indicator
+from portal.documents import storage
 from portal.extensions import db
 from portal.reports.models import Period, Report, ReportState, ReportValue
+from tests.document_files import pdf
 from portal.reports.period_operations import open_period
 
 
@@ -34,8 +36,11 @@ def _value(factory, org):
     value = db.session.scalar(sa.select(ReportValue).filter_by(report_id=report.id,
                                                               indicator_id=indicator.id))
     if value is None:
+        checked = storage.CheckedFile(pdf("evidence of the isolation walk"), "evidence.pdf",
+                                      storage.PDF)
         value = ReportValue(report=report, indicator=indicator, raw="да", value=1,
-                            storage_name=f"{org.id}/missing.pdf", filename="x.pdf")
+                            storage_name=storage.store(checked, org.id),
+                            filename="evidence.pdf", content_type=storage.PDF.mimetype)
         db.session.add(value)
         db.session.flush()
     return value
