@@ -89,8 +89,9 @@ def test_the_example_in_the_documentation_is_the_krasnoyarsk_form():
     definition = read_definition(EXAMPLE.read_bytes())
     assert _without_rows(definition) == example_form()
     presence = [item.code for item in definition.items if item.presence]
-    assert len(presence) == 7 and {i.kind for i in definition.items} == {
-        ItemKind.TEXT, ItemKind.EVIDENCE, ItemKind.COUNT, ItemKind.DATE}
+    assert len(presence) == 8 and {i.kind for i in definition.items} == {
+        ItemKind.EVIDENCE, ItemKind.COUNT, ItemKind.DATE}
+    assert definition.items[0].document_kind == "website"  # the optional column
     count = next(i for i in definition.items if i.kind is ItemKind.COUNT)
     assert count.label_ru == "Количество наставнических пар/групп в соответствии с приказом"
 
@@ -146,9 +147,14 @@ ITEMS, RULES, FORM = "Показатели", "Правила", "Форма"
                                         "number, an item code or a closing part).")),
     ([(RULES, "C3", "pairs > 0")], (RULES, 3, "column «expression»: Unknown item code «pairs» "
                                     "at column 1.")),
-    ([(RULES, "C3", "site_url > 0")], (RULES, 3, "column «expression»: «site_url» at column 1 "
-                                       "is a text or date item: only present(site_url) can "
-                                       "test it.")),
+    ([(RULES, "C3", "filled_on > 0")], (RULES, 3, "column «expression»: «filled_on» at column "
+                                        "1 is a text or date item: only present(filled_on) "
+                                        "can test it.")),
+    ([(ITEMS, "N3", "passport")], (ITEMS, 3, "column «document_kind»: «passport» is not one "
+                                   "of: implementation_order, regulation, roadmap, "
+                                   "curator_order, pairs_order, programmes, website, "
+                                   "annual_report")),
+    ([(ITEMS, "N11", "regulation")], (ITEMS, 11, "document_kind is only for evidence items")),
     ([(RULES, "A3", "pairs_need_order")], (RULES, 3, "the code «pairs_need_order» is already "
                                            "used on line 2")),
     ([(FORM, "D2", "monthly")], (FORM, 2, "column «periodicity»: «monthly» is not one of: "

@@ -71,6 +71,9 @@ class ItemDefinition:
     max_value: Decimal | None = None  # for text: the maximum length in characters
     scale: int | None = None  # score only: values 1..scale
     presence: bool = False  # yes_no/evidence only: part of the region's presence checklist
+    # evidence only: the document kind of the register (portal.documents) it stands for; the
+    # curator may choose the organization's current document of that kind instead of a file
+    document_kind: str | None = None
     help_ru: str = ""
     help_en: str = ""
     row: int = 0

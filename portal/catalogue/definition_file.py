@@ -6,7 +6,7 @@ Three sheets, the first row of each naming its columns:
   ``jump_relative, jump_absolute`` (the jump warning of count items);
 - «Показатели», one row per item: ``code, section, label_ru, label_en, kind, unit_ru,
   applies_to, required, min, max, scale, presence, help_ru`` (optionally ``unit_en,
-  help_en``);
+  help_en, document_kind``: the document kind of the register an evidence item stands for);
 - «Правила», one row per rule: ``code, severity, expression, message_ru`` (optionally
   ``message_en``).
 
@@ -40,6 +40,7 @@ from portal.catalogue.definition import (
     RuleDefinition,
     Severity,
 )
+from portal.documents.models import DocumentKind
 from portal.refusals import Refusal
 from portal.tabular import FileRejected, Formula
 
@@ -48,7 +49,7 @@ FORM_COLUMNS = ("code", "name_ru", "name_en", "periodicity", "applies_to")
 FORM_OPTIONAL = ("jump_relative", "jump_absolute")
 ITEM_COLUMNS = ("code", "section", "label_ru", "label_en", "kind", "unit_ru", "applies_to",
                 "required", "min", "max", "scale", "presence", "help_ru")
-ITEM_OPTIONAL = ("unit_en", "help_en")
+ITEM_OPTIONAL = ("unit_en", "help_en", "document_kind")
 RULE_COLUMNS = ("code", "severity", "expression", "message_ru")
 RULE_OPTIONAL = ("message_en",)
 CODE = re.compile(r"^[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*$")
@@ -122,6 +123,17 @@ def _choice(options: type) -> Callable[[Any], Any]:
             raise _Bad(_("«%(value)s» is not one of: %(options)s", value=text,
                          options=", ".join(o.value for o in options))) from None
     return parse
+
+
+def _document_kind(cell: Any) -> str | None:
+    """A document kind of the register an evidence item stands for, or None (blank)."""
+    text = _text(cell).lower()
+    if not text:
+        return None
+    if text not in DocumentKind.__members__.values():
+        raise _Bad(_("«%(value)s» is not one of: %(options)s", value=text,
+                     options=", ".join(kind.value for kind in DocumentKind)))
+    return text
 
 
 def _types(cell: Any) -> frozenset[str]:
@@ -247,7 +259,7 @@ ITEM_PARSERS = {"code": _code, "section": _required_text, "label_ru": _required_
                 "label_en": _text, "kind": _choice(ItemKind), "unit_ru": _text,
                 "unit_en": _text, "applies_to": _types, "required": _flag(True),
                 "min": _number, "max": _number, "scale": _whole, "presence": _flag(False),
-                "help_ru": _text, "help_en": _text}
+                "help_ru": _text, "help_en": _text, "document_kind": _document_kind}
 RULE_PARSERS = {"code": _code, "severity": _choice(Severity), "expression": _required_text,
                 "message_ru": _required_text, "message_en": _text}
 
@@ -300,7 +312,7 @@ def _items(reader: _Reader) -> list[ItemDefinition]:
             unit_en=fields["unit_en"], applies_to=fields["applies_to"],
             required=fields["required"], min_value=fields["min"], max_value=fields["max"],
             scale=fields["scale"], presence=fields["presence"], help_ru=fields["help_ru"],
-            help_en=fields["help_en"], row=line))
+            help_en=fields["help_en"], document_kind=fields["document_kind"], row=line))
     return items
 
 
@@ -316,6 +328,8 @@ def _item_problems(fields: dict) -> list[str]:
         problems.append(_("only a score has a scale"))
     if fields["presence"] and kind not in PRESENCE_KINDS:
         problems.append(_("presence = yes is only for yes_no and evidence items"))
+    if fields["document_kind"] and kind is not ItemKind.EVIDENCE:
+        problems.append(_("document_kind is only for evidence items"))
     return problems
 
 
@@ -360,14 +374,14 @@ def write_definition(definition: FormDefinition) -> bytes:
     form.append([definition.code, definition.name_ru, definition.name_en,
                  definition.periodicity.value, _types_text(definition.applies_to),
                  *((definition.jump_relative, definition.jump_absolute) if jump else ())])
-    english = any(item.unit_en or item.help_en for item in definition.items)
+    optional = [c for c in ITEM_OPTIONAL if any(getattr(i, c) for i in definition.items)]
     items = workbook.create_sheet(ITEMS_SHEET)
-    items.append(list(ITEM_COLUMNS + (ITEM_OPTIONAL if english else ())))
+    items.append(list(ITEM_COLUMNS) + optional)
     for item in definition.items:
         items.append([item.code, item.section, item.label_ru, item.label_en, item.kind.value,
                       item.unit_ru, _types_text(item.applies_to), _yes(item.required),
                       item.min_value, item.max_value, item.scale, _yes(item.presence),
-                      item.help_ru, *((item.unit_en, item.help_en) if english else ())])
+                      item.help_ru, *(getattr(item, c) for c in optional)])
     english = any(rule.message_en for rule in definition.rules)
     rules = workbook.create_sheet(RULES_SHEET)
     rules.append(list(RULE_COLUMNS + (RULE_OPTIONAL if english else ())))

@@ -26,14 +26,19 @@ from portal.catalogue.definition_file import write_definition
 
 OUT = ROOT / "docs" / "forms" / "example-form.xlsx"
 DOCUMENTS = "Документы ОО"
-EVIDENCE = [
-    ("order_model", "Наличие Приказа о внедрении целевой модели наставничества в ОО"),
-    ("regulation", "Наличие Положения о системе наставничества в ОО"),
-    ("roadmap", "Наличие Плана мероприятий (дорожная карта) по реализации Положения"),
-    ("programme", "Наличие Программы наставничества ОО"),
-    ("participants_base", "Наличие базы наставников и наставляемых (ссылка на документ)"),
-    ("incentives", "Наличие нормативного документа о материальном поощрении наставников в ОО"),
-    ("pairs_order", "Приказ (ы) о закреплении наставнических пар/групп (ссылка)"),
+EVIDENCE = [  # code, label, the document kind of the register it stands for
+    ("order_model", "Наличие Приказа о внедрении целевой модели наставничества в ОО",
+     "implementation_order"),
+    ("regulation", "Наличие Положения о системе наставничества в ОО", "regulation"),
+    ("roadmap", "Наличие Плана мероприятий (дорожная карта) по реализации Положения",
+     "roadmap"),
+    ("programme", "Наличие Программы наставничества ОО", "programmes"),
+    ("participants_base", "Наличие базы наставников и наставляемых (ссылка на документ)",
+     None),
+    ("incentives", "Наличие нормативного документа о материальном поощрении наставников в ОО",
+     None),
+    ("pairs_order", "Приказ (ы) о закреплении наставнических пар/групп (ссылка)",
+     "pairs_order"),
 ]
 
 
@@ -41,11 +46,13 @@ def example_form() -> FormDefinition:
     """The list of «Мониторинг реализации региональной целевой модели наставничества»."""
     items = [ItemDefinition(
         "site_url", "Сайт ОО", "Наличие Раздела Наставничество на сайте ОО (ссылка)",
-        "Mentoring section on the organization's website (link)", ItemKind.TEXT,
-        max_value=Decimal(500), help_ru="Адрес страницы раздела, например https://…")]
+        "Mentoring section on the organization's website (link)", ItemKind.EVIDENCE,
+        presence=True, document_kind="website",
+        help_ru="Адрес страницы раздела, например https://…")]
     items += [ItemDefinition(code, DOCUMENTS, label, "", ItemKind.EVIDENCE, presence=True,
+                             document_kind=kind,
                              help_ru="Ссылка на документ на сайте ОО и/или файл документа")
-              for code, label in EVIDENCE]
+              for code, label, kind in EVIDENCE]
     items += [
         ItemDefinition("pairs_count", "Наставнические пары и группы",
                        "Количество наставнических пар/групп в соответствии с приказом",
