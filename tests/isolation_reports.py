@@ -8,8 +8,8 @@ from portal.catalogue.models import Indicator
 from portal.documents import storage
 from portal.extensions import db
 from portal.reports.models import Period, Report, ReportState, ReportValue
-from tests.document_files import pdf
 from portal.reports.period_operations import open_period
+from tests.document_files import pdf
 
 
 def _period(factory, org):

@@ -244,7 +244,8 @@ def _item(version: FormVersion, position: int, item: ItemDefinition) -> Indicato
         label_en=item.label_en or item.label_ru, kind=item.kind, unit_ru=item.unit_ru,
         unit_en=item.unit_en, help_ru=item.help_ru, help_en=item.help_en,
         required=item.required, scale=item.scale, presence=item.presence,
-        document_kind=item.document_kind, section=item.section, position=position * 10, applies_to=sorted(item.applies_to),
+        document_kind=item.document_kind, section=item.section, position=position * 10,
+        applies_to=sorted(item.applies_to),
         type_labels={}, min_value=item.min_value if item.min_value is not None else low,
         max_value=item.max_value if item.max_value is not None else high)
 
