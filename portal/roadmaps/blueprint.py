@@ -41,3 +41,5 @@ bp.add_url_rule("/municipalities/<int:municipality_id>/presence.xlsx", "presence
                 presence_views.municipality_presence_xlsx)
 bp.add_url_rule("/regions/<int:region_id>/presence", "presence_region",
                 presence_views.region_presence)
+bp.add_url_rule("/regions/<int:region_id>/presence/checklist", "checklist",
+                presence_views.region_checklist, methods=["GET", "POST"])

@@ -6,17 +6,18 @@ from collections.abc import Callable
 from datetime import date
 
 import sqlalchemy as sa
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 
 from portal import clock
+from portal.admin.forms import ActionForm
 from portal.documents.models import DocumentKind
 from portal.downloads import xlsx_response
-from portal.roadmaps import presence, schoolyear, xlsx
+from portal.roadmaps import checklist, presence, schoolyear, xlsx
 from tenants import queries as tenant_queries
 from tenants.models import Municipality, Organization, OrganizationType, Region, Subordination
-from tenants.scoping import current_scope, scoped_select
+from tenants.scoping import Action, allows, current_scope, require, scoped_select
 
 
 def _type_filter() -> OrganizationType | None:
@@ -47,11 +48,12 @@ def _municipality_orgs(municipality: Municipality, org_type: OrganizationType | 
 def municipality_presence(municipality: Municipality):
     """Organizations × documents of a municipality, with roadmaps and overdue events."""
     org_type = _type_filter()
+    region = municipality.region
     matrix = presence.presence_matrix(_municipality_orgs(municipality, org_type),
-                                      clock.today(municipality.region))
+                                      clock.today(region), region)
     return render_template(
         "roadmaps/presence.html", matrix=matrix, municipality=municipality,
-        kinds=list(DocumentKind), types=list(OrganizationType), selected_type=org_type,
+        columns=matrix.columns, types=list(OrganizationType), selected_type=org_type,
         year_label=schoolyear.year_label(matrix.school_year), day_text=day_text(),
         export_url=url_for("roadmaps.presence_xlsx", municipality_id=municipality.id,
                            type=org_type.value if org_type else None),
@@ -61,8 +63,9 @@ def municipality_presence(municipality: Municipality):
 def municipality_presence_xlsx(municipality: Municipality):
     """The same matrix as an XLSX file."""
     org_type = _type_filter()
+    region = municipality.region
     matrix = presence.presence_matrix(_municipality_orgs(municipality, org_type),
-                                      clock.today(municipality.region))
+                                      clock.today(region), region)
     title = _("Presence of mentoring documents: %(name)s, %(date)s", name=municipality.name,
               date=matrix.today.strftime("%d.%m.%Y"))
     return xlsx_response(xlsx.export_presence(matrix, title),
@@ -80,15 +83,35 @@ def region_presence(region: Region):
                                          .where(Municipality.region_id == region.id)))
     if org_type:
         in_region = in_region.where(Organization.type == org_type)
-    everything = presence.presence_matrix(in_region, clock.today(region))
+    everything = presence.presence_matrix(in_region, clock.today(region), region)
     summary = presence.summarize(everything, municipalities)
     regional = presence.Matrix(everything.school_year, everything.today, [
-        r for r in everything.rows if r.organization.subordination is Subordination.REGIONAL])
+        r for r in everything.rows if r.organization.subordination is Subordination.REGIONAL],
+        everything.columns)
     return render_template(
         "roadmaps/presence_region.html", region=region, summary=summary, matrix=regional,
-        kinds=list(DocumentKind), types=list(OrganizationType), selected_type=org_type,
+        columns=regional.columns, can_choose=allows(Action.MANAGE, region),
+        types=list(OrganizationType), selected_type=org_type,
         year_label=schoolyear.year_label(regional.school_year), day_text=day_text(),
     )
+
+
+def region_checklist(region: Region):
+    """The region's presence checklist: its coordinator chooses the document kinds; the
+    items are the presence items of its forms (marked in the form or its definition file)."""
+    can_manage = allows(Action.MANAGE, region)
+    if request.method == "POST":
+        require(Action.MANAGE, region)
+        if ActionForm().validate_on_submit():
+            checklist.set_document_kinds(region, request.form.getlist("kind"))
+            flash(_("The presence checklist has been saved."), "success")
+            return redirect(url_for("roadmaps.presence_region", region_id=region.id))
+        abort(400)
+    today = clock.today(region)
+    return render_template(
+        "roadmaps/checklist.html", region=region, kinds=list(DocumentKind),
+        chosen=set(checklist.document_kinds(region)), items=checklist.presence_items(region, today),
+        can_manage=can_manage)
 
 
 def my_area():

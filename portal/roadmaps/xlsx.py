@@ -17,11 +17,10 @@ from openpyxl.utils import get_column_letter
 
 from portal import sheets
 from portal.database import Refusal
-from portal.documents.models import DocumentKind
 from portal.roadmaps import schoolyear
 from portal.roadmaps.models import RoadmapEvent
 from portal.roadmaps.operations import EventData, check_event
-from portal.roadmaps.presence import Matrix
+from portal.roadmaps.presence import Cell, Matrix
 from portal.tabular import TableError, read_table
 
 MAX_ROWS = 500
@@ -126,6 +125,15 @@ def export_roadmap(events: list[tuple[int, RoadmapEvent]]) -> bytes:
     return sheets.xlsx_bytes(workbook)
 
 
+def _presence_value(cell: Cell) -> object:
+    """A cell of the exported matrix: a document's date, «present», «missing» or a dash."""
+    if not cell.applies:
+        return "—"
+    if not cell.present:
+        return _("missing")
+    return cell.day if cell.day else _("present")
+
+
 def export_presence(matrix: Matrix, title: str) -> bytes:
     """The presence check as a sheet: one row per organization, one column per document."""
     workbook = Workbook()
@@ -136,23 +144,23 @@ def export_presence(matrix: Matrix, title: str) -> bytes:
     stale_format = f'{sheets.DATE_FORMAT}" ({note})"'
     sheet.append([title])
     sheet.cell(row=1, column=1).font = _BOLD
-    headers = [_("Code"), _("Organization"), _("Type")] + [k.short_label for k in DocumentKind]
+    columns = matrix.columns
+    headers = [_("Code"), _("Organization"), _("Type")] + [c.short_label for c in columns]
     headers += [_("Roadmap %(year)s", year=schoolyear.year_label(matrix.school_year)),
                 _("Overdue events")]
-    _header(sheet, headers, [10, 40, 20] + [14] * len(DocumentKind) + [14, 12])
+    _header(sheet, headers, [10, 40, 20] + [14] * len(columns) + [14, 12])
     for row in matrix.rows:
         values = [row.organization.code, row.organization.short_name,
                   row.organization.type.label]
-        values += [row.cells[kind].day if row.cells[kind].present else _("missing")
-                   for kind in DocumentKind]
+        values += [_presence_value(row.cells[c.key]) for c in columns]
         values += [row.events if row.roadmap_id else _("none"), row.overdue]
         sheet.append(values)
-        for kind, cell in zip(DocumentKind, sheet[sheet.max_row][3:], strict=False):
-            if row.cells[kind].stale:
+        for column, cell in zip(columns, sheet[sheet.max_row][3:], strict=False):
+            if row.cells[column.key].stale:
                 cell.number_format = stale_format
                 cell.fill = _STALE_FILL
     counts = matrix.present_counts
-    sheet.append(["", _("Present"), ""] + [counts[k] for k in DocumentKind]
+    sheet.append(["", _("Present"), ""] + [counts[c.key] for c in columns]
                  + [matrix.with_roadmap, len(matrix.behind)])
     for cell in sheet[sheet.max_row]:
         cell.font = _BOLD
