@@ -242,9 +242,11 @@ class MunicipalDashboard(Dashboard):
             Organization.subordination == Subordination.MUNICIPAL, Organization.is_active)
         if self.filters.org_type is not None:
             organizations = organizations.where(Organization.type == self.filters.org_type)
-        matrix = presence_matrix(organizations, clock.today(self.municipality.region))
+        region = self.municipality.region  # the columns of the region's presence checklist
+        matrix = presence_matrix(organizations, clock.today(region), region)
         expected = len(matrix.rows)
-        rows = [(kind.short_label, count) for kind, count in matrix.present_counts.items()]
+        counts = matrix.present_counts
+        rows = [(column.short_label, counts[column.key]) for column in matrix.columns]
         rows += [(_("Roadmap of this school year"), matrix.with_roadmap),
                  (_("All documents in place"), matrix.complete),
                  (_("Roadmap events overdue"), len(matrix.behind))]

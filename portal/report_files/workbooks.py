@@ -233,8 +233,8 @@ def _report_instructions(organization: Organization, period: Period,
         _("4. An empty “%(value)s” cell means there is no value (a value saved before is "
           "deleted, and the check page shows it).", value=VALUE_HEADER),
         _("An evidence item is answered with a web link (starting with http:// or https://), "
-          "or “нет” when there is none. A file cannot come in this workbook: attach it in the "
-          "web form of the report; “да” then keeps the attached file."),
+          "or with the word no when there is none. A file cannot come in this workbook: "
+          "attach it in the web form of the report; the answer yes then keeps the attached file."),
         _("5. Upload the file with “%(upload)s” on the report page. The portal shows every "
           "change and every error by row; nothing is saved until you press “%(save)s”, and "
           "then everything is saved at once.", upload=UPLOAD_FROM_FILE, save=SAVE_FROM_FILE),
@@ -333,8 +333,8 @@ def _bulk_instructions(municipality: Municipality, period: Period) -> list[str]:
         _("6. CSV: the first line holds org_code (or “%(org)s”) and the indicator codes; "
           "encoding UTF-8 or Windows-1251, separated by semicolons or commas.", org=ORG_HEADER),
         _("An evidence item is answered with a web link (starting with http:// or https://), "
-          "or “нет” when there is none. A file cannot come in this workbook: attach it in the "
-          "web form of the report; “да” then keeps the attached file."),
+          "or with the word no when there is none. A file cannot come in this workbook: "
+          "attach it in the web form of the report; the answer yes then keeps the attached file."),
     ]
 
 
