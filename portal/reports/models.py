@@ -140,6 +140,9 @@ class Report(db.Model):
     comment: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     review_comment: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     explanations: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # warning rule → text
+    # Item code → {"register": the register's count at the last form save, "reason": why the
+    # report's value differs, if it does} (portal/reports/prefill.py); counts only.
+    register_values: Mapped[dict | None] = mapped_column(sa.JSON)
     submitted_at: Mapped[datetime | None]
     first_submitted_at: Mapped[datetime | None]  # timeliness counts the first submission
     submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

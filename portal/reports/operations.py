@@ -20,7 +20,7 @@ from portal.catalogue.models import Indicator
 from portal.clock import utcnow
 from portal.database import Refusal
 from portal.extensions import db
-from portal.reports import loaded, notes, queries
+from portal.reports import loaded, notes, prefill, queries
 from portal.reports.models import (
     EDITABLE_STATES,
     AuditEntry,
@@ -130,15 +130,19 @@ def parse_cells(indicators: list[Indicator], cells: Mapping[str, Any]) -> dict[s
 def save_values(report: Report, cells: Mapping[str, Any], *, user: Any, source: str,
                 expected_version: int | None = None, comment: str | None = None,
                 explanations: Mapping[str, str] | None = None,
-                validated: bool = True) -> Outcome | None:
+                validated: bool = True,
+                register: prefill.RegisterCheck | None = None) -> Outcome | None:
     """Store typed values (invalid ones too: a draft never loses input) and validate
     (unless ``validated=False``: the caller checks them itself, as a submission does).
 
+    With ``register`` (the form's save) a value that differs from the register's needs its
+    reason, else the save is refused; the register's values and the reasons are stored.
     Raises :class:`ConflictError` when ``expected_version`` is stale.
     """
     indicators = catalogue_queries.indicators_for(report, report.organization.type)
     save_values_many([ValuesUpdate(report, parse_cells(indicators, cells), expected_version,
-                                   comment, explanations)], indicators, user=user, source=source)
+                                   comment, explanations, register)], indicators, user=user,
+                     source=source)
     return validate(report, indicators) if validated else None
 
 
@@ -160,6 +164,7 @@ class ValuesUpdate:
     expected_version: int | None = None
     comment: str | None = None
     explanations: Mapping[str, str] | None = None
+    register: prefill.RegisterCheck | None = None  # the form's: checked against the register
 
 
 def save_values_many(updates: Sequence[ValuesUpdate], indicators: Sequence[Indicator], *,
@@ -228,8 +233,22 @@ def _notes(report: Report, update: ValuesUpdate, indicators: Iterable[Indicator]
         problem = problem or notes.explanation_problem(cleaned)
         if cleaned != (report.explanations or {}):
             changes["explanations"] = cleaned
+    if update.register is not None and not problem:
+        stored, problem = prefill.notes_for(update.register, _numbers_after(report, update,
+                                                                             indicators))
+        if not problem and stored != (report.register_values or {}):
+            changes["register_values"] = stored
     _refuse_if(problem)
     return changes
+
+
+def _numbers_after(report: Report, update: ValuesUpdate, indicators: Iterable[Indicator]
+                   ) -> dict[str, Decimal | None]:
+    """The report's numbers by item code once ``update`` is written."""
+    codes = {i.id: i.code for i in indicators}
+    numbers = {codes[v.indicator_id]: v.value for v in report.values if v.indicator_id in codes}
+    numbers.update({code: cell.value for code, cell in update.values.items()})
+    return numbers
 
 
 class _Rows:

@@ -14,7 +14,8 @@ from portal.catalogue.models import UNIT_LABELS, section_label
 from portal.database import once_more_as_writer, writes_last
 from portal.documents import storage
 from portal.downloads import file_response
-from portal.reports import evidence, head_confirmation, notes, operations, queries, quick_form
+from portal.reports import evidence, head_confirmation, notes, operations, prefill, queries,
+                            quick_form
 from portal.reports.forms import UPLOAD_FROM_FILE, CommentForm
 from portal.reports.models import Period, Report, ReportState, ReportValue
 from portal.reports.sum_groups import sum_groups
@@ -24,7 +25,7 @@ from portal.rules import derived_for
 from tenants.models import Organization
 from tenants.scoping import Action, allows, require
 
-VALUE_PREFIX, EXPLANATION_PREFIX = "v:", "x:"
+VALUE_PREFIX, EXPLANATION_PREFIX, REASON_PREFIX = "v:", "x:", "r:"
 
 
 def _posted_cells() -> dict[str, str]:
@@ -94,6 +95,10 @@ def _save_or_submit(organization, period, typed, report, attached) -> tuple[Outc
     # on it holds SQLite's write lock.
     parsed = operations.parse_cells(indicators, typed)
     parsed.update(evidence.parsed_cells(attached, indicators, report))
+    register = prefill.RegisterCheck(
+        prefill.prefill_for(indicators, organization, period),
+        prefill.posted_reasons(request.form, REASON_PREFIX),
+        {i.code: i.label(organization.type) for i in indicators})
     report = report or operations.start_reports([organization.id], period)[organization.id]
     submitting = request.form.get("action") == "submit"
     if submitting and report.state in operations.SUBMITTED_STATES:
@@ -102,7 +107,7 @@ def _save_or_submit(organization, period, typed, report, attached) -> tuple[Outc
     operations.save_values(  # the checks follow, once the evidence files are attached
         report, parsed, user=current_user, source="form", expected_version=version,
         comment=request.form.get("comment", ""), explanations=_posted_explanations(),
-        validated=False)
+        validated=False, register=register)
     evidence.apply(report, attached, indicators, current_user)
     if submitting:
         checks = operations.submission_checks(report)
@@ -129,15 +134,20 @@ def _form_context(organization, period, report, outcome, typed) -> dict:
     codes = {i.id: i.code for i in indicators}  # the form shows these only
     stored = {codes[v.indicator_id]: v.raw for v in (report.values if report else [])
               if v.indicator_id in codes}
-    values = {**stored, **(typed or {})}
+    editable = (report is None or report.editable) and allows(Action.EDIT, organization) \
+        and (period.is_open or (report is not None and report.state is ReportState.RETURNED))
+    register = _register_context(organization, period, report, indicators, editable)
+    prefilled = {code: prefill.as_typed(value) for code, value in register.items()
+                 if not stored.get(code)} if editable else {}
+    values = {**stored, **prefilled, **(typed or {})}
     sections: dict[str, list] = {}
     for indicator in indicators:
         sections.setdefault(indicator.section, []).append(indicator)
     derived = derived_for(period.form.periodicity, (i.code for i in indicators))
-    editable = (report is None or report.editable) and allows(Action.EDIT, organization) \
-        and (period.is_open or (report is not None and report.state is ReportState.RETURNED))
     labels = {i.code: i.label(organization.type) for i in indicators}
     groups = sum_groups(indicators, catalogue_queries.active_rules(period))
+    reasons = {code: note.get("reason", "") for code, note in
+               ((report.register_values or {}) if report else {}).items()}
     return {
         "organization": organization, "period": period, "report": report, "outcome": outcome,
         "sections": [(code, section_label(code), items,
@@ -165,7 +175,21 @@ def _form_context(organization, period, report, outcome, typed) -> dict:
         "group_states": quick_form.group_states(groups, values),
         "evidence": evidence.shown(organization, indicators, report,
                                    request.form if typed is not None else None),
+        "register": {code: prefill.as_typed(value) for code, value in register.items()},
+        "reasons": {**reasons, **(prefill.posted_reasons(request.form, REASON_PREFIX)
+                                  if typed is not None else {})},
+        "reason_max": prefill.REASON_MAX,
+        "differences": prefill.differences(report, indicators, organization) if report else [],
     }
+
+
+def _register_context(organization, period, report, indicators, editable) -> dict:
+    """The register's values the form shows: live while the curator edits the report, as
+    of the last save once it is on its way (or to anybody else)."""
+    if editable:
+        return prefill.prefill_for(indicators, organization, period)
+    stored = (report.register_values or {}) if report else {}
+    return {code: parse_number(note["register"]) for code, note in stored.items()}
 
 
 def _file_links(organization: Organization, period: Period, editable: bool) -> list[dict]:

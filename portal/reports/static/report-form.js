@@ -1,6 +1,7 @@
 // Recomputes the derived indicators and the running sums of groups as the curator types,
-// fills a section's blank numbers with 0 when asked, moves focus to the error summary and
-// from its links to the fields, and lets a submit button fire once.
+// asks for the reason of a value changed from the register's, fills a section's blank
+// numbers with 0 when asked, moves focus to the error summary and from its links to the
+// fields, and lets a submit button fire once.
 (function () {
   "use strict";
   var form = document.getElementById("report-form");
@@ -94,7 +95,18 @@
     }
   }
 
+  // A value changed from the register's asks for the reason of the change.
+  function reasons(event) {
+    var input = event.target;
+    if (!input.dataset || input.dataset.register === undefined) { return; }
+    var box = form.querySelector('[data-reason-for="' + input.dataset.code + '"]');
+    if (box && number(input.dataset.code) !== parseFloat(input.dataset.register.replace(",", "."))) {
+      box.classList.remove("d-none");
+    }
+  }
+
   form.addEventListener("input", function () { recompute(); recomputeGroups(); });
+  form.addEventListener("input", reasons);
   form.addEventListener("submit", function (event) {
     var button = event.submitter;
     if (button && button.hasAttribute("data-once")) {
