@@ -183,3 +183,15 @@ def _indicators(report):
     from portal.catalogue import queries
 
     return queries.indicators_for(report, report.organization.type)
+
+
+def test_a_kept_value_follows_the_register_an_overridden_one_stays(client, factory):
+    _m, school, period = _setup(factory)
+    client.login(factory.user(Role.CURATOR, school))
+    _post(client, school, period, _kept(mentees="5"), **{"r:mentees": "Ещё одна в приказе"})
+    _person(school, "Новикова-Тестовая Ия Львовна", ParticipantRole.BOTH, MenteeCategory.YOUNG)
+    db.session.flush()
+    page = client.get(_url(school, period)).get_data(as_text=True)
+    assert _input_value(page, "mentors") == "3"  # kept at the last save: the register's now
+    assert _input_value(page, "mentees") == "5"  # overridden: the curator's, with the reason
+    assert "Ещё одна в приказе" in page

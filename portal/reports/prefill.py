@@ -25,6 +25,7 @@ from portal.mentoring.models import MenteeCategory, MentoringForm, MentoringType
 from portal.monitoring.counts import monitoring_counts
 from portal.programmes.counts import programme_counts
 from portal.reports.models import Period, Report
+from portal.reports.values import parse_number
 from tenants.models import Organization
 
 REASON_MAX = 500  # one reason for overriding one register value
@@ -69,6 +70,22 @@ def prefill_for(indicators: Iterable[Indicator], organization: Organization,
 def as_typed(value: Decimal) -> str:
     """A register value as the curator would type it (a decimal comma)."""
     return format(value.normalize(), "f").replace(".", ",")
+
+
+def follow_register(register: Mapping[str, Decimal], stored: Mapping[str, str],
+                    last: Mapping[str, dict] | None) -> dict[str, str]:
+    """The fields the form fills from the register, as typed: those not filled yet and those
+    that kept the register's value at the last save (they follow the register as it changes);
+    a value the curator overrode with a reason stays."""
+    last = last or {}
+    filled = {}
+    for code, value in register.items():
+        raw, note = stored.get(code) or "", last.get(code)
+        kept = note is not None and not note.get("reason") and \
+            parse_number(raw) == parse_number(note["register"])
+        if not raw or kept:
+            filled[code] = as_typed(value)
+    return filled
 
 
 @dataclass(frozen=True)

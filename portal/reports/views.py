@@ -137,8 +137,8 @@ def _form_context(organization, period, report, outcome, typed) -> dict:
     editable = (report is None or report.editable) and allows(Action.EDIT, organization) \
         and (period.is_open or (report is not None and report.state is ReportState.RETURNED))
     register = _register_context(organization, period, report, indicators, editable)
-    prefilled = {code: prefill.as_typed(value) for code, value in register.items()
-                 if not stored.get(code)} if editable else {}
+    prefilled = prefill.follow_register(register, stored, report.register_values
+                                        if report else None) if editable else {}
     values = {**stored, **prefilled, **(typed or {})}
     sections: dict[str, list] = {}
     for indicator in indicators:
