@@ -195,3 +195,25 @@ def test_a_kept_value_follows_the_register_an_overridden_one_stays(client, facto
     assert _input_value(page, "mentors") == "3"  # kept at the last save: the register's now
     assert _input_value(page, "mentees") == "5"  # overridden: the curator's, with the reason
     assert "Ещё одна в приказе" in page
+
+
+def test_the_demo_reports_say_what_the_registers_say(app, database):
+    from portal.catalogue import queries
+    from portal.demo import load_demo
+    from portal.demo.register_reports import _latest_report
+    from tenants.models import Organization
+
+    load_demo()
+    checked = 0
+    for org in db.session.scalars(sa.select(Organization).where(Organization.is_active)):
+        report = _latest_report(org)
+        indicators = queries.indicators_for(report, org.type) if report else []
+        register = prefill.prefill_for(indicators, org, report.period) if report else {}
+        if not register:
+            continue
+        ids = {i.id: i.code for i in indicators}
+        values = {ids[v.indicator_id]: v.value for v in report.values if v.indicator_id in ids}
+        assert {code: values.get(code) for code in register} == register, org.code
+        assert prefill.differences(report, indicators, org) == []
+        checked += register["pairs_groups"] > 0
+    assert checked >= 15  # most demo organizations keep a register with pairs

@@ -3,7 +3,8 @@
 This module holds the demo region: three municipalities, about 25 organizations and one
 account per role; :mod:`portal.demo.reports` fills its quarterly reports,
 :mod:`portal.demo.roadmaps` its documents and roadmaps, :mod:`portal.demo.mentoring` the
-registers of mentors and mentees, :mod:`portal.demo.monitoring` their monitoring, and
+registers of mentors and mentees, :mod:`portal.demo.monitoring` their monitoring, :mod:`portal.demo.register_reports` makes
+the latest reports agree with the registers, and
 :mod:`portal.demo.synthetic`
 builds a region at scale for benchmarks (``flask demo --scale N``).
 """
@@ -18,6 +19,7 @@ from portal.auth.models import User
 from portal.demo.mentoring import load_register
 from portal.demo.monitoring import load_monitoring
 from portal.demo.programmes import load_programmes
+from portal.demo.register_reports import align_reports
 from portal.demo.reports import load_reports
 from portal.demo.roadmaps import load_documents_and_roadmaps
 from portal.extensions import db
@@ -113,3 +115,4 @@ def load_demo() -> None:
     load_register(region, today)
     load_monitoring(region, today)
     load_programmes(region, today)
+    align_reports(region)  # the latest reports say what the register says
