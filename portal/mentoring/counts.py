@@ -70,3 +70,10 @@ def register_counts(organization: Organization) -> RegisterCounts:
                             (counts.by_status, PairStatus(status))):
             target[key] = target.get(key, 0) + n
     return counts
+
+
+def keeps_register(organization: Organization) -> bool:
+    """Whether ``organization`` has anybody in its register: one EXISTS (what the report form,
+    on the deadline's hot path, pays for an organization that keeps no register here)."""
+    stmt = sa.select(sa.exists().where(_PARTICIPANTS.c.organization_id == organization.id))
+    return bool(db.session.scalar(core_statement(stmt, "mentoring.counts")))

@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal import textcheck
 from portal.catalogue.models import Indicator
-from portal.mentoring.counts import register_counts
+from portal.mentoring.counts import keeps_register, register_counts
 from portal.mentoring.models import MenteeCategory, MentoringForm, MentoringType
 from portal.monitoring.counts import monitoring_counts
 from portal.programmes.counts import programme_counts
@@ -40,9 +40,9 @@ def register_values(organization: Organization, period: Period) -> dict[str, Dec
     programmes those that ended within the period; satisfaction means and planning counts
     only where enough teachers answered to be shown outside the organization.
     """
-    register = register_counts(organization)
-    if not (register.mentors or register.mentees or register.pairs):
+    if not keeps_register(organization):
         return {}
+    register = register_counts(organization)
     programmes = programme_counts(organization, period.starts_on, period.ends_on)
     counts: dict[str, int] = {
         "mentors": register.mentors, "mentees": register.mentees, "pairs_groups": register.pairs,
