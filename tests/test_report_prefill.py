@@ -170,6 +170,9 @@ def test_an_override_with_a_reason_is_saved_and_the_coordinator_sees_it(client, 
     assert "Наставники" in row and ">3<" in row and ">2<" in row
     assert not any(name in page for name in NAMES)
     assert 'name="r:' not in page  # the coordinator reads, never edits
+    status = client.get(f"/municipalities/{municipality.id}/periods/{period.id}/status")
+    marked = re.search(r'<tr data-org="[^"]*">.*?</tr>', status.get_data(as_text=True), re.S)
+    assert "отличается от реестра: 1" in marked.group(0)
 
 
 def test_a_reason_of_a_value_equal_to_the_register_is_dropped(client, factory):

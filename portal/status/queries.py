@@ -28,6 +28,7 @@ class StatusRow:
     updated_by: str | None
     first_submitted_at: datetime | None
     review_comment: str
+    register_overrides: int = 0  # values the curator changed from the register, with reasons
 
     @property
     def submitted(self) -> bool:
@@ -74,7 +75,7 @@ def status_rows(period: Period, *, municipality: Municipality | None = None,
                                    Report.period_id == period.id))
         .outerjoin(editor, editor.id == Report.updated_by_id)
         .add_columns(Report.id, Report.state, Report.updated_at, editor.full_name,
-                     Report.first_submitted_at, Report.review_comment)
+                     Report.first_submitted_at, Report.review_comment, Report.register_values)
         .where(rules.expected(Organization, reporting))
         .options(sa.orm.contains_eager(Organization.municipality))
         .order_by(Municipality.name, Organization.name)
@@ -86,8 +87,10 @@ def status_rows(period: Period, *, municipality: Municipality | None = None,
         stmt = stmt.where(Organization.subordination == Subordination.REGIONAL)
     if org_type is not None:
         stmt = stmt.where(Organization.type == org_type)
-    return [StatusRow(org, rid, state, updated, who, first, comment or "")
-            for org, rid, state, updated, who, first, comment in db.session.execute(stmt)]
+    return [StatusRow(org, rid, state, updated, who, first, comment or "",
+                      sum(1 for note in (register or {}).values() if note.get("reason")))
+            for org, rid, state, updated, who, first, comment, register
+            in db.session.execute(stmt)]
 
 
 def summarize(rows: list[StatusRow], period: Period | rules.Reporting) -> StatusSummary:
