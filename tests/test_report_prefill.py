@@ -220,3 +220,21 @@ def test_the_demo_reports_say_what_the_registers_say(app, database):
         assert prefill.differences(report, indicators, org) == []
         checked += register["pairs_groups"] > 0
     assert checked >= 15  # most demo organizations keep a register with pairs
+
+
+def test_a_value_changed_outside_the_form_shows_as_a_difference_without_reason(client, factory):
+    from portal.reports import operations
+
+    municipality, school, period = _setup(factory)
+    curator = factory.user(Role.CURATOR, school)
+    client.login(curator)
+    _post(client, school, period, _kept())
+    report = _report(school, period)
+    operations.save_values(report, {"mentors": "4"}, user=curator, source="file")
+    db.session.flush()
+    [difference] = prefill.differences(_report(school, period), _indicators(report), school)
+    assert (difference.code, difference.report, difference.reason) == ("mentors", 4, "")
+    client.post_form("/logout")
+    client.login(factory.user(Role.MUNICIPAL, municipality))
+    page = client.get(_url(school, period)).get_data(as_text=True)
+    assert "причина не указана" in page
