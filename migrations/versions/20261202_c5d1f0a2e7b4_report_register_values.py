@@ -5,7 +5,7 @@ the form was saved and, where the report's value differs, the curator's reason. 
 the curator's text only, never a person's row.
 
 Revision ID: c5d1f0a2e7b4
-Revises: 8e4b2c6d9f13
+Revises: c5d1e7a2b9f4
 Create Date: 2026-12-02 08:10:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c5d1f0a2e7b4'
-down_revision = '8e4b2c6d9f13'
+down_revision = 'c5d1e7a2b9f4'
 branch_labels = None
 depends_on = None
 

@@ -121,9 +121,10 @@ def notes_for(check: RegisterCheck, report_values: Mapping[str, Decimal | None]
             note["reason"] = reason
         stored[code] = note
     if missing:
+        register_word = _("register")  # outside the f-string, where Babel extracts it
         return {}, _("The value differs from the register and no reason is given: %(items)s. "
                      "Keep the register's value or write why it is changed.",
-                     items="; ".join(f"«{check.labels.get(c, c)}» ({_('register')}: "
+                     items="; ".join(f"«{check.labels.get(c, c)}» ({register_word}: "
                                      f"{as_typed(check.values[c])})" for c in missing))
     return stored, None
 

@@ -14,8 +14,15 @@ from portal.catalogue.models import UNIT_LABELS, section_label
 from portal.database import once_more_as_writer, writes_last
 from portal.documents import storage
 from portal.downloads import file_response
-from portal.reports import evidence, head_confirmation, notes, operations, prefill, queries,
-                            quick_form
+from portal.reports import (
+    evidence,
+    head_confirmation,
+    notes,
+    operations,
+    prefill,
+    queries,
+    quick_form,
+)
 from portal.reports.forms import UPLOAD_FROM_FILE, CommentForm
 from portal.reports.models import Period, Report, ReportState, ReportValue
 from portal.reports.sum_groups import sum_groups
@@ -78,7 +85,8 @@ def form(organization: Organization, period: Period):
 ERROR_SUMMARY = "error-summary"
 
 
-def _save_or_submit(organization, period, typed, report, attached) -> tuple[Outcome | None, bool]:
+def _save_or_submit(organization, period, typed, report,
+                    attached) -> tuple[Outcome | None, bool]:
     """Save the draft (``report``, created when None), then submit it if asked and its
     checks pass; or, for a section's «везде 0» button, fill its blanks with 0 and save.
 
