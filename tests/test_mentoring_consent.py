@@ -25,7 +25,7 @@ from portal.mentoring.models import (
 )
 from tenants.models import Role
 from tests import document_files
-from tests.test_mentoring_privacy import _crawl
+from tests.privacy_helpers import crawl
 
 NAME = "Согласова Ирина Павловна"
 
@@ -181,7 +181,7 @@ def test_the_external_contour_never_sees_the_consent_or_its_name(
         response = client.get(url)
         assert NAME not in response.get_data(as_text=True)
     assert client.get(f"/mentoring/participants/{person.id}/consent/file").status_code == 404
-    pages = _crawl(client)
+    pages = crawl(client)
     assert f"/organizations/{school.id}/documents" in pages
     assert [url for url, body in pages.items() if NAME in body] == []
     # The documents register has no row of the consent: it is not one of its documents.

@@ -3,8 +3,6 @@ name of the register, and every register route refuses it."""
 
 from __future__ import annotations
 
-import re
-from collections import deque
 from datetime import date
 
 import pytest
@@ -22,11 +20,9 @@ from portal.mentoring.models import (
 )
 from portal.programmes import operations as programmes
 from tenants.models import Role
+from tests.privacy_helpers import assert_routes_refused, crawl
 from tests.report_helpers import setup_region
 
-HREF = re.compile(r'href="(/[^"#]*)"')
-SKIPPED = ("/logout", "/static/", "/bootstrap/", "/lang/")
-PAGE_LIMIT = 400
 NAMES = ["Секретова Ольга Викторовна", "Тайнов Игорь Павлович", "Скрытная Елена Юрьевна",
          "Приватов Денис Олегович"]
 
@@ -50,29 +46,11 @@ def land(factory):
             "college": college}
 
 
-def _crawl(client) -> dict[str, str]:
-    """Every page reachable by links from the home page: url → body."""
-    seen: dict[str, str] = {}
-    queue = deque(["/"])
-    while queue and len(seen) < PAGE_LIMIT:
-        url = queue.popleft()
-        if url in seen or url.startswith(SKIPPED):
-            continue
-        response = client.get(url)
-        body = response.get_data(as_text=not response.headers.get(
-            "Content-Disposition", "").startswith("attachment"))
-        response.close()
-        seen[url] = body if isinstance(body, str) else body.decode("utf-8", "replace")
-        if response.mimetype == "text/html":
-            queue.extend(link.replace("&amp;", "&") for link in HREF.findall(seen[url]))
-    return seen
-
-
 @pytest.mark.parametrize("role", ["municipal", "regional"])
 def test_a_crawl_of_the_external_contour_finds_no_personal_name(client, factory, land, role):
     scope = land["municipality"] if role == "municipal" else land["region"]
     client.login(factory.user(Role(role), scope))
-    pages = _crawl(client)
+    pages = crawl(client)
     school = land["school"].id
     assert f"/organizations/{school}/mentoring" in pages, "the crawl never reached the counts"
     assert "register-counts" in pages[f"/organizations/{school}/mentoring"]
@@ -84,7 +62,7 @@ def test_a_crawl_of_the_external_contour_finds_no_personal_name(client, factory,
 def test_the_curator_crawl_does_find_the_names(client, factory, land):
     """The other side: the same crawl as the school's curator reaches its own names."""
     client.login(factory.user(Role.CURATOR, land["school"]))
-    pages = _crawl(client)
+    pages = crawl(client)
     assert any("/programme.docx" in url for url in pages)  # the crawl reaches the programmes
     bodies = "".join(pages.values())
     assert NAMES[0] in bodies and NAMES[1] in bodies
@@ -102,18 +80,6 @@ def test_every_register_route_refuses_the_external_contour(app, client, factory,
                organization_id=school.id).limit(1)),
            "pair_id": db.session.scalar(sa.select(MentoringPair.id).filter_by(
                organization_id=school.id))}
-    app.config["WTF_CSRF_ENABLED"] = False
-    checked = 0
-    try:
-        for rule in app.url_map.iter_rules():
-            if not rule.endpoint.startswith("mentoring.") or rule.endpoint == "mentoring.overview":
-                continue
-            url = rule.build({a: ids[a] for a in rule.arguments}, append_unknown=False)[1]
-            for method in sorted(rule.methods & {"GET", "POST"}):
-                response = client.open(url, method=method, data={"submit": "1"})
-                checked += 1
-                assert response.status_code in (403, 404), (method, url, response.status_code)
-                assert not any(n in response.get_data(as_text=True) for n in NAMES)
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = True
+    checked = assert_routes_refused(app, client, "mentoring.", ids, NAMES,
+                                    skip={"mentoring.overview"})
     assert checked >= 10
