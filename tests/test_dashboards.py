@@ -17,7 +17,7 @@ from flask_login import login_user
 from dashboards import views
 from portal.catalogue.models import Indicator
 from portal.extensions import db
-from portal.reports import operations, period_operations
+from portal.reports import period_operations, workflow
 from portal.reports.models import Report, ReportState, ReportValue
 from tenants.models import OrganizationType, Role, Subordination
 
@@ -229,7 +229,7 @@ def test_accepted_report_is_in_the_next_view(client, factory, land):
 
     assert reference_line() == "40,0"
     report = db.session.scalars(sa.select(Report).filter_by(organization_id=land["C"].id)).one()
-    operations.accept(report, coordinator)
+    workflow.accept(report, coordinator)
     db.session.commit()
     assert reference_line() == "57,6"  # (48 + 50) / (120 + 50)
 

@@ -29,7 +29,7 @@ from portal.programmes import forms as programme_forms
 from portal.programmes.models import PlanEvent, Programme, ProgrammeExtension
 from portal.refusals import Refusal
 from portal.reports import forms as report_forms
-from portal.reports import notes, operations
+from portal.reports import notes, operations, workflow
 from portal.reports.models import AuditEntry, Period, Report, ReportState
 from portal.roadmaps import forms as roadmap_forms
 from portal.roadmaps.models import RoadmapEvent
@@ -120,8 +120,8 @@ def test_a_review_comment_over_the_limit_is_refused(client, factory, curator_sch
     assert f"длиннее {notes.REVIEW_COMMENT_MAX} символов" in response.get_data(as_text=True)
     assert _report(school, period).state is not ReportState.RETURNED
     with pytest.raises(operations.ReportError):
-        operations.return_report(report, None, long) if action == "return" else \
-            operations.reopen(report, None, long)
+        workflow.return_report(report, None, long) if action == "return" else \
+            workflow.reopen(report, None, long)
 
 
 # -- every text field of every form has a server-side limit within its column ------------------

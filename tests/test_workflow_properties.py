@@ -1,4 +1,4 @@
-"""The report workflow (portal/reports/operations.py) as a state machine: every transition
+"""The report workflow (portal/reports/workflow.py) as a state machine: every transition
 from every state, with and without the head's confirmation, in open and closed periods.
 
 A refused step changes nothing and records nothing; an allowed one moves to the state
@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.reports import operations as ops
+from portal.reports import workflow
 from portal.reports.models import AuditEntry, Report, ReportState, ReportValue
 from portal.reports.period_operations import close_period, set_head_confirmation
 from tests.report_helpers import GOOD_VALUES, setup_region
@@ -32,14 +33,14 @@ EARLIER = datetime(2026, 1, 5, 9, 30)
 
 def _do(step, report, user):
     if step == "submit":
-        return ops.submit(report, user)
+        return workflow.submit(report, user)
     if step == "confirm":
-        return ops.confirm(report, user)
+        return workflow.confirm(report, user)
     if step == "accept":
-        return ops.accept(report, user)
+        return workflow.accept(report, user)
     if step == "return":
-        return ops.return_report(report, user, "  исправьте  ")
-    return ops.reopen(report, user, "  ошибка  ")
+        return workflow.return_report(report, user, "  исправьте  ")
+    return workflow.reopen(report, user, "  ошибка  ")
 
 
 @pytest.fixture
@@ -143,9 +144,9 @@ def test_returning_and_reopening_need_a_reason(school, step, state, text):
     report = _report_in(school, state)
     with pytest.raises(ops.ReportError) as refused:
         if step == "return":
-            ops.return_report(report, school["user"], text)
+            workflow.return_report(report, school["user"], text)
         else:
-            ops.reopen(report, school["user"], text)
+            workflow.reopen(report, school["user"], text)
     assert report.state is state and _audits(report) == []
     assert _told_in_russian(refused.value)
 
@@ -154,7 +155,7 @@ def test_returning_and_reopening_need_a_reason(school, step, state, text):
 def test_a_repeated_submit_is_refused_as_already_submitted(school, state):
     report = _report_in(school, state)
     with pytest.raises(ops.AlreadySubmitted):
-        ops.submit(report, school["user"])
+        workflow.submit(report, school["user"])
 
 
 def test_a_report_with_errors_cannot_be_submitted_but_keeps_its_values(school):
@@ -163,11 +164,11 @@ def test_a_report_with_errors_cannot_be_submitted_but_keeps_its_values(school):
                               source="test")
     assert outcome.errors
     with pytest.raises(ops.SubmissionBlocked) as refused:
-        ops.submit(report, school["user"])
+        workflow.submit(report, school["user"])
     assert refused.value.outcome.errors and _told_in_russian(refused.value)
     db.session.refresh(report)
     assert report.state is S.DRAFT and report.first_submitted_at is None
-    assert ops.submission_checks(report).errors
+    assert workflow.submission_checks(report).errors
 
 
 # -- values --------------------------------------------------------------------------------------
@@ -257,7 +258,7 @@ def test_a_stale_version_is_a_conflict_and_writes_nothing(school):
     stale = report.version - 1
     for call in (lambda: ops.save_values(report, {"mentors": "8"}, user=school["user"],
                                          source="form", expected_version=stale),
-                 lambda: ops.submit(report, school["user"], expected_version=stale)):
+                 lambda: workflow.submit(report, school["user"], expected_version=stale)):
         with pytest.raises(ops.ConflictError) as refused:
             call()
         assert _told_in_russian(refused.value)
@@ -281,7 +282,7 @@ def test_a_draft_may_be_incomplete_but_a_submission_may_not(school):
     report = ops.ensure_report(school["org"], school["period"])
     ops.save_values(report, {"mentors": "7"}, user=school["user"], source="form")
     assert not ops.validate(report).errors
-    assert ops.submission_checks(report).errors
+    assert workflow.submission_checks(report).errors
     with pytest.raises(ops.SubmissionBlocked):
-        ops.submit(report, school["user"])
+        workflow.submit(report, school["user"])
     assert report.state is S.DRAFT

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 
 from portal.auth.models import User
 from portal.extensions import db
-from portal.reports import operations
+from portal.reports import operations, workflow
 from portal.reports.models import Period, Report, ReportState
 from tenants.models import Municipality, Organization, Region, Role, RoleAssignment
 from tenants.scoping import Action, scoped_select
@@ -61,7 +61,7 @@ def withdraw(report: Report, user: Any) -> ReportState:
         raise operations.ReportError(_("Only a report waiting for the head's confirmation can "
                                        "be withdrawn."))
     target = ReportState.DRAFT if report.period.is_open else ReportState.RETURNED
-    operations.transition(report, target, user, _("withdrawn by the curator"))
+    workflow.transition(report, target, user, _("withdrawn by the curator"))
     db.session.flush()
     return target
 
@@ -75,6 +75,6 @@ def release_waiting(region: Region, user: Any) -> int:
         .order_by(Report.id)))
     note = _("the region no longer requires the head's confirmation")
     for report in waiting:
-        operations.transition(report, ReportState.SUBMITTED, user, note)
+        workflow.transition(report, ReportState.SUBMITTED, user, note)
     db.session.flush()
     return len(waiting)

@@ -1,4 +1,5 @@
-"""Writes of the reports module: values, the workflow, the audit log (periods: period_operations).
+"""Writes of the reports module: values and the audit log (workflow: workflow; periods:
+period_operations).
 
 Every function flushes and never commits; the request (or CLI command) commits once.
 Callers pass objects already resolved through the scope and checked for the action.
@@ -44,9 +45,6 @@ class ConflictError(ReportError):
 
 class AlreadySubmitted(ReportError):
     """The report is already on its way: a repeated submit (double click) changes nothing."""
-
-
-SUBMITTED_STATES = (ReportState.SUBMITTED, ReportState.AWAITING_HEAD, ReportState.ACCEPTED)
 
 
 class SubmissionBlocked(ReportError):
@@ -102,7 +100,8 @@ def start_reports(org_ids: Sequence[int], period: Period) -> dict[int, Report]:
     return {r.organization_id: r for r in reports}
 
 
-def _check_editable(report: Report, expected_version: int | None) -> None:
+def check_editable(report: Report, expected_version: int | None) -> None:
+    """Refuse (nothing changed) a stale ``expected_version`` or a report that may not change."""
     if expected_version is not None and expected_version != report.version:
         raise ConflictError(_conflict())
     _check_state(report.state, report.period.is_open)
@@ -238,7 +237,7 @@ def _notes(report: Report, update: ValuesUpdate, indicators: Iterable[Indicator]
                                                                              indicators))
         if not problem and stored != (report.register_values or {}):
             changes["register_values"] = stored
-    _refuse_if(problem)
+    refuse_if(problem)
     return changes
 
 
@@ -344,88 +343,7 @@ def validate(report: Report, indicators: list[Indicator] | None = None, *,
                  for_submission=for_submission, explanations=report.explanations or {})
 
 
-def submission_checks(report: Report) -> Outcome:
-    """The checks :func:`submit` requires, over the stored values; writes nothing."""
-    return validate(report, for_submission=True)
-
-
-def transition(report: Report, new_state: ReportState, user: Any, note: str = "") -> None:
-    """Move the report to ``new_state``, with its audit row (the callers check the move)."""
-    audit(report.organization_id, report, user, "workflow", "state", "state",
-          report.state.value, new_state.value, note)
-    report.state = new_state
-    report.updated_at, report.updated_by_id = utcnow(), getattr(user, "id", None)
-
-
-def submit(report: Report, user: Any, expected_version: int | None = None,
-           checks: Outcome | None = None) -> ReportState:
-    """Curator submits: validation must pass; the head confirms first where the region asks.
-
-    ``checks``: what :func:`submission_checks` answered when the caller has just asked it.
-    """
-    if report.state in SUBMITTED_STATES:
-        raise AlreadySubmitted(_("The report has already been submitted."))
-    _check_editable(report, expected_version)
-    outcome = checks if checks is not None else submission_checks(report)
-    if outcome.errors:
-        raise SubmissionBlocked(outcome)
-    region = report.organization.municipality.region
-    target = ReportState.AWAITING_HEAD if region.requires_head_confirmation \
-        else ReportState.SUBMITTED
-    now = utcnow()
-    report.submitted_at, report.submitted_by_id = now, getattr(user, "id", None)
-    report.first_submitted_at = report.first_submitted_at or now
-    report.review_comment = ""
-    transition(report, target, user)
-    db.session.flush()
-    return target
-
-
-def confirm(report: Report, user: Any) -> None:
-    """The head confirms what the curator submitted."""
-    if report.state is not ReportState.AWAITING_HEAD:
-        raise ReportError(_("The report is not waiting for confirmation."))
-    report.confirmed_at, report.confirmed_by_id = utcnow(), getattr(user, "id", None)
-    transition(report, ReportState.SUBMITTED, user)
-    db.session.flush()
-
-
-def accept(report: Report, user: Any) -> None:
-    """The responsible level of the external contour accepts; the report is then locked."""
-    if report.state is not ReportState.SUBMITTED:
-        raise ReportError(_("Only a submitted report can be accepted."))
-    report.reviewed_at, report.reviewed_by_id = utcnow(), getattr(user, "id", None)
-    transition(report, ReportState.ACCEPTED, user)
-    db.session.flush()
-
-
-def return_report(report: Report, user: Any, comment: str) -> None:
-    """Return for correction with a comment (reviewer, or the head before confirming)."""
-    comment = (comment or "").strip()
-    if not comment:
-        raise ReportError(_("Say what has to be corrected."))
-    _refuse_if(notes.too_long(comment, notes.REVIEW_COMMENT_MAX, "review"))
-    if report.state not in (ReportState.SUBMITTED, ReportState.AWAITING_HEAD):
-        raise ReportError(_("Only a submitted report can be returned."))
-    report.review_comment = comment
-    report.reviewed_at, report.reviewed_by_id = utcnow(), getattr(user, "id", None)
-    transition(report, ReportState.RETURNED, user, comment)
-    db.session.flush()
-
-
-def reopen(report: Report, user: Any, reason: str) -> None:
-    """Unlock an accepted report (external contour only), with a reason."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ReportError(_("Give the reason for reopening the report."))
-    _refuse_if(notes.too_long(reason, notes.REVIEW_COMMENT_MAX, "review"))
-    if report.state is not ReportState.ACCEPTED:
-        raise ReportError(_("Only an accepted report can be reopened."))
-    report.review_comment = reason
-    transition(report, ReportState.RETURNED, user, reason)
-    db.session.flush()
-
-
-def _refuse_if(problem: str | None) -> None:
+def refuse_if(problem: str | None) -> None:
+    """Refuse with ``problem`` (a translated message) when there is one."""
     if problem:
         raise ReportError(problem)

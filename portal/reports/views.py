@@ -22,6 +22,7 @@ from portal.reports import (
     prefill,
     queries,
     quick_form,
+    workflow,
 )
 from portal.reports.forms import UPLOAD_FROM_FILE, CommentForm
 from portal.reports.models import Period, Report, ReportState, ReportValue
@@ -109,7 +110,7 @@ def _save_or_submit(organization, period, typed, report,
         {i.code: i.label(organization.type) for i in indicators})
     report = report or operations.start_reports([organization.id], period)[organization.id]
     submitting = request.form.get("action") == "submit"
-    if submitting and report.state in operations.SUBMITTED_STATES:
+    if submitting and report.state in workflow.SUBMITTED_STATES:
         raise operations.AlreadySubmitted(_("The report has already been submitted."))
     version = request.form.get("version", type=int)
     operations.save_values(  # the checks follow, once the evidence files are attached
@@ -118,11 +119,11 @@ def _save_or_submit(organization, period, typed, report,
         validated=False, register=register)
     evidence.apply(report, attached, indicators, current_user)
     if submitting:
-        checks = operations.submission_checks(report)
+        checks = workflow.submission_checks(report)
         if checks.errors:
             flash(operations.SubmissionBlocked.message(), "danger")
             return checks, True
-        state = operations.submit(report, current_user, checks=checks)
+        state = workflow.submit(report, current_user, checks=checks)
         flash(_("The report has been submitted.") if state is ReportState.SUBMITTED
               else _("The report has been sent to the head for confirmation."), "success")
         return None, False
@@ -228,7 +229,7 @@ def _workflow(report: Report, action: Action, apply, success: str):
 
 
 def confirm(report: Report):
-    return _workflow(report, Action.CONFIRM, lambda: operations.confirm(report, current_user),
+    return _workflow(report, Action.CONFIRM, lambda: workflow.confirm(report, current_user),
                      _("The report has been confirmed and submitted."))
 
 
@@ -240,7 +241,7 @@ def withdraw(report: Report):
 
 
 def accept(report: Report):
-    return _workflow(report, Action.REVIEW, lambda: operations.accept(report, current_user),
+    return _workflow(report, Action.REVIEW, lambda: workflow.accept(report, current_user),
                      _("The report has been accepted."))
 
 
@@ -249,14 +250,14 @@ def return_report(report: Report):
     action = Action.CONFIRM if report.state is ReportState.AWAITING_HEAD and \
         allows(Action.CONFIRM, report.organization) else Action.REVIEW
     return _workflow(report, action,
-                     lambda: operations.return_report(report, current_user, form.comment.data),
+                     lambda: workflow.return_report(report, current_user, form.comment.data),
                      _("The report has been returned for correction."))
 
 
 def reopen(report: Report):
     form = CommentForm()
     return _workflow(report, Action.REVIEW,
-                     lambda: operations.reopen(report, current_user, form.comment.data),
+                     lambda: workflow.reopen(report, current_user, form.comment.data),
                      _("The report has been reopened."))
 
 
