@@ -49,7 +49,7 @@ CORE_STATEMENTS: dict[str, str] = {
 # SELECTs are the CORE_STATEMENTS above; the rest are writes of rows the request already
 # loaded through the scope, or the CLI.
 CORE_MODULES: dict[str, str] = {
-    "tenants/scoping.py": "the scope's own subqueries (table-based so the hook never recurses)",
+    "tenants/policy.py": "the scope's own subqueries (table-based so the hook never recurses)",
     "dashboards/queries.py": "dashboards.aggregate (above); one outer join per indicator on "
                              "a table alias of report_values, joined to already limited reports",
     "portal/reports/operations.py": "the batched writes of save_values_many (INSERT/UPDATE), and "

@@ -251,7 +251,8 @@ OPT_OUT_FILES = {
     "portal/demo/__init__.py": "the demo loader",
     "portal/demo/synthetic.py": "the synthetic demo region (flask demo --scale)",
     "portal/auth/sessions.py": "loading the signed-in account",
-    "tenants/scoping.py": "computing the user's own scope",
+    "tenants/scoping.py": "loading the signed-in account to compute its scope",
+    "tenants/policy.py": "computing the user's own scope",
     "dashboards/institution.py": "reference values (Scope.system, dashboards.aggregate)",
     "dashboards/municipal.py": "the region's reference line (Scope.system)",
 }

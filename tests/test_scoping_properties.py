@@ -1,6 +1,7 @@
-"""The scope's predicates (tenants/scoping.py) against a specification written out here: for
-every combination of roles, every action and every kind of row, through every entry point
-(``predicate``, ``readable``, ``scoped_select``, ``get_or_404``, ``allows``, ``require``).
+"""The scope's predicates (tenants/policy.py, used through tenants/scoping.py) against a
+specification written out here: for every combination of roles, every action and every kind
+of row, through every entry point (``predicate``, ``readable``, ``scoped_select``,
+``get_or_404``, ``allows``, ``require``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 from portal.extensions import db
 from portal.reports.models import Report
 from portal.reports.period_operations import open_period
-from tenants import scoping
+from tenants import policy, scoping
 from tenants.models import Municipality, Organization, OrganizationType, Region, Role
 from tenants.models import Subordination as Sub
 from tenants.scoping import Action, Scope
@@ -265,30 +266,30 @@ class _Registry:
 @pytest.fixture
 def registries(monkeypatch):
     """The scope's rule and shared-model tables, restored after the test."""
-    monkeypatch.setattr(scoping, "_RULES", dict(scoping._RULES))
-    monkeypatch.setattr(scoping, "_SHARED", dict(scoping._SHARED))
-    scoping._tenant_models.cache_clear()
+    monkeypatch.setattr(policy, "_RULES", dict(policy._RULES))
+    monkeypatch.setattr(policy, "_SHARED", dict(policy._SHARED))
+    policy._tenant_models.cache_clear()
     yield _Registry()
-    scoping._tenant_models.cache_clear()
+    policy._tenant_models.cache_clear()
 
 
 def test_a_model_is_tenant_owned_by_its_column_or_a_rule_and_otherwise_must_be_shared(
         database, registries):
     reg = registries
     with pytest.raises(scoping.ScopingError, match="Loose"):
-        scoping.tenant_models(reg)
+        policy.tenant_models(reg)
     with pytest.raises(scoping.ScopingError):
-        scoping.shared_model(reg.loose, "")
-    scoping.shared_model(reg.loose, "made up for the test")
+        policy.shared_model(reg.loose, "")
+    policy.shared_model(reg.loose, "made up for the test")
     with pytest.raises(scoping.ScopingError, match="Ruled"):
-        scoping.tenant_models(reg)
+        policy.tenant_models(reg)
 
-    @scoping.scope_rule(reg.ruled)
+    @policy.scope_rule(reg.ruled)
     def ruled(scope, action):
         return sa.literal(f"{action}:{scope.user_id}")
 
-    assert scoping.tenant_models(reg) == (reg.owned, reg.ruled)
+    assert policy.tenant_models(reg) == (reg.owned, reg.ruled)
     found = db.session.scalar(sa.select(Scope(user_id=7).predicate(reg.ruled, Action.EDIT)))
     assert found == "edit:7"
-    assert ruled is scoping._RULES[reg.ruled]
-    assert scoping._SHARED[reg.loose] == "made up for the test"
+    assert ruled is policy._RULES[reg.ruled]
+    assert policy._SHARED[reg.loose] == "made up for the test"
