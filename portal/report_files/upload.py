@@ -23,7 +23,6 @@ import sqlalchemy as sa
 from babel.numbers import get_decimal_symbol
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from portal.catalogue import queries as catalogue_queries
 from portal.catalogue.models import Indicator
@@ -45,100 +44,17 @@ from portal.report_files.parse import (  # noqa: F401
     parse_bulk_file,
     parse_report_file,
 )
+from portal.report_files.preview import Change, OrgPreview, Preview
 from portal.report_files.store import discard, load, store, was_saved  # noqa: F401 - the API
 from portal.reports import operations, queries
 from portal.reports.models import Period, Report, ReportState, ReportValue
-from portal.reports.validation import Problem, check
+from portal.reports.validation import check
 from portal.reports.values import Parsed, parse_value
 from portal.tabular import FileRejected
 from tenants.models import Municipality, Organization, OrganizationType
 
 UPLOAD_MAX_BYTES = 20 * 1024 * 1024  # files of 20 MB and more are refused unread
 SOURCE_UPLOAD, SOURCE_BULK = "upload", "bulk_upload"
-
-CHANGE_LABELS = {"new": _l("new"), "changed": _l("changed"), "cleared": _l("cleared"),
-                 "same": _l("unchanged"), "error": _l("error")}
-
-
-@dataclass
-class Change:
-    """One value of the file against the stored one."""
-
-    code: str
-    label: str
-    line: int
-    column: str
-    old: str
-    new: str
-    status: str  # new, changed, cleared, same, error
-    error: str | None = None
-    value: Decimal | None = None
-
-    @property
-    def raw(self) -> str:
-        """The text written on confirmation: with ``value``, what the write path reads
-        (the change itself is written, no copy: a municipal file has ~12,000 of them)."""
-        return self.new
-
-    @property
-    def writes(self) -> bool:
-        return self.status in ("new", "changed", "cleared")
-
-
-@dataclass
-class OrgPreview:
-    """What the file does to one organization's report."""
-
-    organization: Organization
-    line: int | None
-    report: Report | None
-    changes: list[Change]
-    rule_problems: list[Problem]
-    labels: dict[str, str]
-    version: int | None = None  # of the report the file was compared with on upload
-    stale: bool = False
-    refused: str | None = None  # why this report cannot be changed at all
-
-    @property
-    def writes(self) -> list[Change]:
-        return [c for c in self.changes if c.writes]
-
-    @property
-    def state(self) -> str:
-        return self.report.state.value if self.report else "not_started"
-
-    def names(self, problem: Problem) -> str:
-        """The indicators a rule problem is about, by their labels."""
-        return "; ".join(self.labels[c] for c in dict.fromkeys(problem.codes) if c in self.labels)
-
-
-@dataclass
-class Preview:
-    kind: str
-    filename: str
-    period: Period
-    organizations: list[OrgPreview]
-    problems: list[RowProblem] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)  # block the whole file, no row
-    warnings: list[str] = field(default_factory=list)  # say what was not read; block nothing
-
-    @property
-    def stale(self) -> bool:
-        return any(o.stale for o in self.organizations)
-
-    @property
-    def change_count(self) -> int:
-        return sum(len(o.writes) for o in self.organizations)
-
-    @property
-    def blocked(self) -> bool:
-        """Errors block saving (warnings of the validation rules do not)."""
-        return bool(self.problems or self.notices or self.stale)
-
-    @property
-    def can_save(self) -> bool:
-        return not self.blocked and self.change_count > 0
-
 
 # -- receiving the file --------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from portal.database import reads_first
 from portal.downloads import xlsx_response
 from portal.extensions import db
 from portal.report_files import upload, workbooks
+from portal.report_files.preview import CHANGE_LABELS
 from portal.reports import operations, queries
 from portal.reports.models import Period, Report
 from portal.tabular import FileRejected
@@ -151,7 +152,7 @@ def _render_preview(organization, period, token, result, error=None, status=200)
         preview=result, item=result.organizations[0] if result.organizations else None,
         token=token, error=error, stale_message=upload.stale_message(),
         back_url=report_url(organization, period),
-        change_labels={key: str(label) for key, label in upload.CHANGE_LABELS.items()},
+        change_labels={key: str(label) for key, label in CHANGE_LABELS.items()},
         upload_url=url_for(".upload", org_id=organization.id, period_id=period.id),
     ), status
 
