@@ -117,7 +117,12 @@ def _rule(code, expression, severity, ru, en):
 
 def rule_rows() -> list[dict]:
     """The validation rules of DOMAIN.md §7 as expressions (unit ranges live on the indicators)."""
-    rules = [
+    return [*_total_rules(), *_part_rules(), *_presence_rules()]
+
+
+def _total_rules() -> list[dict]:
+    """Totals that bound one another, and the breakdowns that add up to a total."""
+    return [
         _rule("young_mentees_within_young", "mentees_young <= young_specialists", "error",
               "Наставляемых молодых специалистов не может быть больше, чем молодых специалистов.",
               "Young-specialist mentees cannot exceed young specialists."),
@@ -137,6 +142,11 @@ def rule_rows() -> list[dict]:
               "Наставляемых больше, чем педагогических работников (допустимо, если наставляемые — студенты педагогических колледжей).",
               "More mentees than pedagogical staff (possible when mentees are students of pedagogical colleges)."),
     ]
+
+
+def _part_rules() -> list[dict]:
+    """A part of the mentees or of the mentors bounded by all of them; the mentor load."""
+    rules = []
     for sub, ru in [("mentees_young", "молодых специалистов"), ("mentees_new_in_team", "новых в коллективе"),
                     ("mentees_new_technology", "осваивающих новую технологию"),
                     ("mentees_non_pedagogical", "с непедагогическим образованием")]:
@@ -154,6 +164,12 @@ def rule_rows() -> list[dict]:
     rules.append(_rule("mentor_load", "mentees <= 5 * mentors", "warning",
                        "На одного наставника приходится больше 5 наставляемых: риск перегрузки наставников.",
                        "More than 5 mentees per mentor: a risk of mentor overload."))
+    return rules
+
+
+def _presence_rules() -> list[dict]:
+    """Mentees need mentors and pairs; the jump from the previous quarter."""
+    rules = []
     for code, right in [("mentees_need_mentors", "mentors"), ("mentees_need_pairs", "pairs_groups")]:
         rules.append(_rule(code, f"if mentees > 0 then present({right})", "error",
                            "Если есть наставляемые, должны быть указаны наставники и пары/группы.",
