@@ -10,30 +10,27 @@ from flask_login import current_user
 
 from portal.auth.gate import local_path
 from portal.catalogue import queries as catalogue_queries
-from portal.catalogue.models import UNIT_LABELS, section_label
+from portal.catalogue.models import section_label
 from portal.database import once_more_as_writer, writes_last
 from portal.documents import storage
 from portal.downloads import file_response
 from portal.reports import (
     evidence,
     head_confirmation,
-    notes,
     operations,
     prefill,
     queries,
     quick_form,
     workflow,
 )
-from portal.reports.forms import UPLOAD_FROM_FILE, CommentForm
+from portal.reports.form_context import REASON_PREFIX, form_context
+from portal.reports.forms import CommentForm
 from portal.reports.models import Period, Report, ReportState, ReportValue
-from portal.reports.sum_groups import sum_groups
 from portal.reports.validation import Outcome
-from portal.reports.values import parse_number
-from portal.rules import derived_for
 from tenants.models import Organization
 from tenants.scoping import Action, allows, require
 
-VALUE_PREFIX, EXPLANATION_PREFIX, REASON_PREFIX = "v:", "x:", "r:"
+VALUE_PREFIX, EXPLANATION_PREFIX = "v:", "x:"  # the reasons' prefix: form_context
 
 
 def _posted_cells() -> dict[str, str]:
@@ -79,7 +76,7 @@ def form(organization: Organization, period: Period):
         report = queries.report_for(organization, period)
     if outcome is None:
         outcome = operations.validate(report) if report is not None else Outcome()
-    return render_template("reports/form.html", **_form_context(
+    return render_template("reports/form.html", **form_context(
         organization, period, report, outcome, typed), refused=request.method == "POST"), status
 
 
@@ -104,10 +101,7 @@ def _save_or_submit(organization, period, typed, report,
     # on it holds SQLite's write lock.
     parsed = operations.parse_cells(indicators, typed)
     parsed.update(evidence.parsed_cells(attached, indicators, report))
-    register = prefill.RegisterCheck(
-        prefill.prefill_for(indicators, organization, period),
-        prefill.posted_reasons(request.form, REASON_PREFIX),
-        {i.code: i.label(organization.type) for i in indicators})
+    register = _register_check(organization, period, indicators)
     report = report or operations.start_reports([organization.id], period)[organization.id]
     submitting = request.form.get("action") == "submit"
     if submitting and report.state in workflow.SUBMITTED_STATES:
@@ -128,6 +122,20 @@ def _save_or_submit(organization, period, typed, report,
               else _("The report has been sent to the head for confirmation."), "success")
         return None, False
     outcome = operations.validate(report, indicators)
+    _flash_saved(outcome, zeroed)
+    return None, bool(outcome.errors)
+
+
+def _register_check(organization, period, indicators) -> prefill.RegisterCheck:
+    """The register's values and the posted reasons the save checks the values against."""
+    return prefill.RegisterCheck(
+        prefill.prefill_for(indicators, organization, period),
+        prefill.posted_reasons(request.form, REASON_PREFIX),
+        {i.code: i.label(organization.type) for i in indicators})
+
+
+def _flash_saved(outcome: Outcome, zeroed: str | None) -> None:
+    """Say the draft is saved (its section filled with 0, or with errors left to correct)."""
     if zeroed is not None:
         flash(_("The blank fields of the section «%(section)s» are filled with 0 and the draft "
                 "has been saved.", section=section_label(zeroed)), "info")
@@ -135,85 +143,6 @@ def _save_or_submit(organization, period, typed, report,
         flash(_("The draft has been saved.") if not outcome.errors else
               _("The draft has been saved, but it has errors to correct before submitting."),
               "warning" if outcome.errors else "success")
-    return None, bool(outcome.errors)
-
-
-def _form_context(organization, period, report, outcome, typed) -> dict:
-    indicators = catalogue_queries.indicators_for(period, organization.type)
-    codes = {i.id: i.code for i in indicators}  # the form shows these only
-    stored = {codes[v.indicator_id]: v.raw for v in (report.values if report else [])
-              if v.indicator_id in codes}
-    editable = (report is None or report.editable) and allows(Action.EDIT, organization) \
-        and (period.is_open or (report is not None and report.state is ReportState.RETURNED))
-    register = _register_context(organization, period, report, indicators, editable)
-    prefilled = prefill.follow_register(register, stored, report.register_values
-                                        if report else None) if editable else {}
-    values = {**stored, **prefilled, **(typed or {})}
-    sections: dict[str, list] = {}
-    for indicator in indicators:
-        sections.setdefault(indicator.section, []).append(indicator)
-    derived = derived_for(period.form.periodicity, (i.code for i in indicators))
-    labels = {i.code: i.label(organization.type) for i in indicators}
-    groups = sum_groups(indicators, catalogue_queries.active_rules(period))
-    reasons = {code: note.get("reason", "") for code, note in
-               ((report.register_values or {}) if report else {}).items()}
-    return {
-        "organization": organization, "period": period, "report": report, "outcome": outcome,
-        "sections": [(code, section_label(code), items,
-                      any(quick_form.zeroable(i) for i in items))
-                     for code, items in sections.items()],
-        "values": values, "previous": queries.previous_values(organization, period),
-        "derived": derived, "editable": editable, "unit_labels": UNIT_LABELS,
-        "derived_spec": [{"code": d.code, "numerator": d.numerator, "denominator": d.denominator,
-                          "scale": d.scale, "unit": d.unit} for d in derived],
-        "derived_values": {d.code: d.compute(_numbers(values)) for d in derived},
-        "can_confirm": report is not None and report.state is ReportState.AWAITING_HEAD
-        and allows(Action.CONFIRM, organization),
-        "can_review": report is not None and allows(Action.REVIEW, organization),
-        "can_withdraw": report is not None and report.state is ReportState.AWAITING_HEAD
-        and allows(Action.EDIT, organization),
-        "comment_form": CommentForm(), "explanations": (report.explanations if report else {}),
-        "limits": {"comment": notes.COMMENT_MAX, "explanation": notes.EXPLANATION_MAX,
-                   "review": notes.REVIEW_COMMENT_MAX},
-        "labels": labels, "file_links": _file_links(organization, period, editable),
-        "error_links": quick_form.error_links(outcome, labels,
-                                              {g.rule: g.total for g in groups}),
-        "zero_action": quick_form.ZERO_ACTION,
-        "zeroable": {i.code for i in indicators if quick_form.zeroable(i)},
-        "groups_spec": [g.as_json() for g in groups],
-        "group_states": quick_form.group_states(groups, values),
-        "evidence": evidence.shown(organization, indicators, report,
-                                   request.form if typed is not None else None),
-        "register": {code: prefill.as_typed(value) for code, value in register.items()},
-        "reasons": {**reasons, **(prefill.posted_reasons(request.form, REASON_PREFIX)
-                                  if typed is not None else {})},
-        "reason_max": prefill.REASON_MAX,
-        "differences": prefill.differences(report, indicators, organization) if report else [],
-    }
-
-
-def _register_context(organization, period, report, indicators, editable) -> dict:
-    """The register's values the form shows: live while the curator edits the report, as
-    of the last save once it is on its way (or to anybody else)."""
-    if editable:
-        return prefill.prefill_for(indicators, organization, period)
-    stored = (report.register_values or {}) if report else {}
-    return {code: parse_number(note["register"]) for code, note in stored.items()}
-
-
-def _file_links(organization: Organization, period: Period, editable: bool) -> list[dict]:
-    ids = {"org_id": organization.id, "period_id": period.id}
-    links = [{"url": url_for("report_files.template", **ids), "label": _("XLSX template")},
-             {"url": url_for("report_files.export", **ids), "label": _("Export to XLSX")}]
-    if editable:
-        links.insert(0, {"url": url_for("report_files.upload", **ids),
-                         "label": str(UPLOAD_FROM_FILE)})
-    return links
-
-
-def _numbers(values: dict[str, str]) -> dict:
-    parsed = {code: parse_number(raw or "") for code, raw in values.items()}
-    return {code: number for code, number in parsed.items() if number is not None}
 
 
 def _workflow(report: Report, action: Action, apply, success: str):
