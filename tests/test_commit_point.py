@@ -21,7 +21,7 @@ import portal
 import tenants
 from portal.database import Refusal, StartupQueryError, request_refused
 from portal.extensions import db
-from portal.reports import operations, period_operations
+from portal.reports import operations, period_operations, workflow
 from portal.reports.models import Period, Report, ReportState
 from portal.roadmaps import operations as roadmap_operations
 from portal.roadmaps.models import Roadmap
@@ -84,7 +84,7 @@ def test_a_refusal_after_a_flush_is_rolled_back_although_the_view_redirects(
         db.session.flush()
         raise operations.ReportError("refused after a flush")
 
-    monkeypatch.setattr(operations, "accept", accept_after_writing)
+    monkeypatch.setattr(workflow, "accept", accept_after_writing)
     before = _snapshot()
     response = _accept(client, report, school, period)
     assert response.status_code == 302

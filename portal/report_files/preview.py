@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
-from portal.report_files.parse import RowProblem
+from portal.report_files.messages import RowProblem
 from portal.reports.models import Period, Report
 from portal.reports.validation import Problem
 from tenants.models import Organization

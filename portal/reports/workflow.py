@@ -12,17 +12,9 @@ from flask_babel import gettext as _
 
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.reports import notes
+from portal.reports import notes, operations
 from portal.reports.models import Report, ReportState
-from portal.reports.operations import (
-    AlreadySubmitted,
-    ReportError,
-    SubmissionBlocked,
-    audit,
-    check_editable,
-    refuse_if,
-    validate,
-)
+from portal.reports.operations import AlreadySubmitted, ReportError, SubmissionBlocked
 from portal.reports.validation import Outcome
 
 SUBMITTED_STATES = (ReportState.SUBMITTED, ReportState.AWAITING_HEAD, ReportState.ACCEPTED)
@@ -30,12 +22,12 @@ SUBMITTED_STATES = (ReportState.SUBMITTED, ReportState.AWAITING_HEAD, ReportStat
 
 def submission_checks(report: Report) -> Outcome:
     """The checks :func:`submit` requires, over the stored values; writes nothing."""
-    return validate(report, for_submission=True)
+    return operations.validate(report, for_submission=True)
 
 
 def transition(report: Report, new_state: ReportState, user: Any, note: str = "") -> None:
     """Move the report to ``new_state``, with its audit row (the callers check the move)."""
-    audit(report.organization_id, report, user, "workflow", "state", "state",
+    operations.audit(report.organization_id, report, user, "workflow", "state", "state",
           report.state.value, new_state.value, note)
     report.state = new_state
     report.updated_at, report.updated_by_id = utcnow(), getattr(user, "id", None)
@@ -49,7 +41,7 @@ def submit(report: Report, user: Any, expected_version: int | None = None,
     """
     if report.state in SUBMITTED_STATES:
         raise AlreadySubmitted(_("The report has already been submitted."))
-    check_editable(report, expected_version)
+    operations.check_editable(report, expected_version)
     outcome = checks if checks is not None else submission_checks(report)
     if outcome.errors:
         raise SubmissionBlocked(outcome)
@@ -88,7 +80,7 @@ def return_report(report: Report, user: Any, comment: str) -> None:
     comment = (comment or "").strip()
     if not comment:
         raise ReportError(_("Say what has to be corrected."))
-    refuse_if(notes.too_long(comment, notes.REVIEW_COMMENT_MAX, "review"))
+    operations.refuse_if(notes.too_long(comment, notes.REVIEW_COMMENT_MAX, "review"))
     if report.state not in (ReportState.SUBMITTED, ReportState.AWAITING_HEAD):
         raise ReportError(_("Only a submitted report can be returned."))
     report.review_comment = comment
@@ -102,7 +94,7 @@ def reopen(report: Report, user: Any, reason: str) -> None:
     reason = (reason or "").strip()
     if not reason:
         raise ReportError(_("Give the reason for reopening the report."))
-    refuse_if(notes.too_long(reason, notes.REVIEW_COMMENT_MAX, "review"))
+    operations.refuse_if(notes.too_long(reason, notes.REVIEW_COMMENT_MAX, "review"))
     if report.state is not ReportState.ACCEPTED:
         raise ReportError(_("Only an accepted report can be reopened."))
     report.review_comment = reason
