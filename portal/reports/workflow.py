@@ -28,7 +28,7 @@ def submission_checks(report: Report) -> Outcome:
 def transition(report: Report, new_state: ReportState, user: Any, note: str = "") -> None:
     """Move the report to ``new_state``, with its audit row (the callers check the move)."""
     operations.audit(report.organization_id, report, user, "workflow", "state", "state",
-          report.state.value, new_state.value, note)
+                     report.state.value, new_state.value, note)
     report.state = new_state
     report.updated_at, report.updated_by_id = utcnow(), getattr(user, "id", None)
 
