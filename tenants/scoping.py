@@ -15,7 +15,8 @@ How it works:
 * **Explicit actions**: :func:`scoped_select`, :func:`get_or_404`, :func:`allows`,
   :func:`require` add the predicate of the action asked for (VIEW too: they work outside
   requests). URL ids are resolved through :func:`get_or_404` (:mod:`tenants.urls`): 404.
-* The scope's own subqueries are built on tables (``Model.__table__``), untouched by the hook.
+* The scope's own subqueries (:mod:`tenants.policy`) are built on tables, untouched by the
+  hook.
 
 Opting out (grep ``unscoped(``, ``system_session(``, ``system_task(``, ``Scope.system(``):
 ``unscoped(stmt, reason)`` runs one statement without the hook (execution option
