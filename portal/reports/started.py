@@ -33,10 +33,9 @@ def _forget(session: Session, transaction: SessionTransaction) -> None:
 def insert_drafts(org_ids: Sequence[int], period: Period) -> list[Report]:
     """New empty drafts of ``org_ids`` for ``period`` in one INSERT … SELECT, made only while
     the period is open as stored (none when it is closed: the caller refuses)."""
-    table = Report.__table__
-    rows = (sa.select(Organization.id, sa.literal(period.id, table.c.period_id.type),
-                      sa.literal(ReportState.DRAFT, table.c.state.type),
-                      sa.literal({}, table.c.explanations.type))
+    rows = (sa.select(Organization.id, sa.literal(period.id, Report.period_id.type),
+                      sa.literal(ReportState.DRAFT, Report.state.type),
+                      sa.literal({}, Report.explanations.type))
             .select_from(Organization)
             .join(Period, sa.and_(Period.id == period.id, Period.is_open))
             .where(Organization.id.in_(org_ids)))
