@@ -44,6 +44,7 @@ class InstitutionView(Dashboard):
 
     export_endpoint = "dashboards.institution_export"
     chart_keys = ("trend", "key", "position")
+    without_metric = ("key",)
 
     def __init__(self, organization: Organization, filters: Filters, scope: Scope):
         super().__init__(filters, scope)
@@ -66,7 +67,8 @@ class InstitutionView(Dashboard):
         """The organization's own values: the chosen indicator each quarter, the key ones in
         the chosen period."""
         found = queries.aggregate(
-            list(dict.fromkeys([self.metric, *self.key_metrics])), self.filters.catalogue,
+            list(dict.fromkeys(m for m in [self.metric, *self.key_metrics] if m)),
+            self.filters.catalogue,
             self.all_periods.but(organization_ids=(self.organization.id,)), ("period_id",),
             self.scope)
         return found.values()
@@ -103,11 +105,11 @@ class InstitutionView(Dashboard):
         series = [("organization", self.organization.short_name), ("group", self.group_label),
                   ("type", _("%(type)s: the region", type=self.organization.type.label)),
                   ("region", _("Region"))]
-        title = _("%(indicator)s over quarters", indicator=self.metric.label)
+        title = self.over_periods()
         figure = figures.lines(frame, title=title, axis_title=axis_title(self.metric),
                                style=self.style, x="period", series=series,
                                dashes={"group": "dot", "type": "dashdot", "region": "dash"})
-        columns = [Column("period", _("Quarter"), "text"),
+        columns = [Column("period", self.period_word, "text"),
                    Column("school_year", _("School year"), "text"),
                    *[Column(key, name, "number", self.metric.precision) for key, name in series]]
         return Chart("trend", title, self.metric.unit_caption, figure, columns, frame,
