@@ -55,6 +55,15 @@ class InstitutionView(Dashboard):
         self.key_metrics = [m for m in filters.catalogue.key()]
 
     @property
+    def shown_keys(self) -> tuple[str, ...]:
+        """As every dashboard, and no key-indicator chart for a form without any key
+        indicator (a one-off collection of documents): nothing to compare, nothing to ask."""
+        keys = super().shown_keys
+        if not [m for m in self.key_metrics if m.unit == "percent"]:
+            keys = tuple(k for k in keys if k != "key")
+        return keys
+
+    @property
     def regional(self) -> bool:
         return self.organization.subordination == Subordination.REGIONAL
 

@@ -210,7 +210,9 @@ def _statement(metrics: tuple[Metric, ...], part_ids: tuple[tuple[str, int], ...
     # for one organization; the same inputs (scope included) give the same statement, so
     # it is kept. Only the statement: the data is read anew on every view.
     counted = [Report.period_id.in_(selection.period_ids), Report.state.in_(selection.states)]
-    build = _SOURCES.get(strategy, _joins_source)
+    # Without any value to read (a form without the key indicators) a lateral or pivot
+    # subquery would select no column: the plain join of reports counts them as well.
+    build = _SOURCES.get(strategy, _joins_source) if part_ids else _joins_source
     src = build(dict(part_ids), counted, selection, scope)
     aggregates, prefixes = _partials(metrics, src.values)
     grain_columns = _grain_columns(grain, src.period_id, selection.viewer)
