@@ -121,6 +121,13 @@ def test_the_municipal_dashboard_shows_a_one_off_collection_and_hides_small_shar
     assert organizations["Школа-D-ФОРМЫ"]["trained"] != organizations["Школа-D-ФОРМЫ"][
         "trained"]  # NaN: only submitted
     assert page.municipal_value == 9 and page.summary["accepted"] == 3
+    # The region less the municipality is school E alone: the region's reference line would
+    # give E's value away (dashboards.disclosure), so it stays hidden for a one-off too.
+    assert page.region_value is None
+    # On 10 February only school A reported: the region's value would be A's own.
+    earlier, _charts = build(app, views.municipal_page, forms["m1"], user,
+                             f"period={forms['earlier'].id}&indicator=trained")
+    assert earlier.municipal_value == 1 and earlier.region_value is None
     site = {a.item.code: a for a in page.answers}["site_ready"]
     assert (site.answered, site.yes, site.share, site.said_no) == (3, 2, 66.7,
                                                                    ["Школа-B-ФОРМЫ"])
