@@ -318,14 +318,11 @@ DERIVED = [
             ("programmes_completed", "programmes_ended_early")),
 ]
 DERIVED_BY_CODE = {d.code: d for d in DERIVED}
-# The derived indicators each kind of form defines (issue 11 §8): the quarterly monitoring's
-# ratios belong to quarterly forms; a form of another periodicity defines none of them.
-FORM_DERIVED = {"quarter": DERIVED}
 
 
-def derived_for(periodicity: str, codes: Iterable[str]) -> list[Derived]:
-    """The derived indicators of a form version: those its periodicity defines, each only
-    when the version has every part it reads (a retired or missing part: no indicator)."""
+def derived_for(codes: Iterable[str]) -> list[Derived]:
+    """The derived indicators of a form version (issue 11 §8: they follow the form, whatever
+    its periodicity): each one whose every part is an item of the version, so a form without
+    staff numbers has no coverage (a retired or missing part: no indicator)."""
     present = set(codes)
-    return [d for d in FORM_DERIVED.get(str(periodicity), [])
-            if set(d.parts) <= present]
+    return [d for d in DERIVED if set(d.parts) <= present]
