@@ -167,7 +167,7 @@ def build_metrics(indicators: list[Indicator], section_labels: dict[str, str]) -
     active = [i for i in indicators if i.retired_at is None]
     ids = {i.code: i.id for i in indicators}
     items: list[Metric] = []
-    for d in rules.derived_for(ids):
+    for d in rules.derived_for(indicators):
         items.append(Metric(d.code, str(d.label), "ratio" if d.unit == "ratio" else "percent",
                             Kind.RATIO, DERIVED_SECTION, d.numerator, d.denominator,
                             float(d.scale)))

@@ -20,6 +20,7 @@ from sqlalchemy import orm
 
 from dashboards.metrics import Aggregate, Metric, Metrics, build_metrics
 from portal import rules
+from portal.catalogue import queries as catalogue_queries
 from portal.catalogue.models import Indicator, section_label
 from portal.extensions import db
 from portal.reports.models import Period, Report, ReportState, ReportValue
@@ -323,7 +324,8 @@ def catalogue(version_id: int | None) -> Metrics:
     """The metrics of a form version (one query): the version of the period shown."""
     indicators = list(db.session.scalars(
         scoped_select(Indicator).where(Indicator.form_version_id == version_id)
-        .order_by(Indicator.position, Indicator.id)))
+        .options(catalogue_queries.with_derived())  # the version's derived ones, same statement
+        .order_by(Indicator.position, Indicator.id)).unique())
     sections = {i.section: section_label(i.section) for i in indicators}
     return build_metrics(indicators, sections)
 

@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 
 from dashboards import views
+from portal.catalogue import derived_operations
 from portal.catalogue import operations as catalogue
 from portal.catalogue.definition import ItemKind, Periodicity
 from portal.reports import period_operations
@@ -191,6 +192,10 @@ def test_derived_indicators_follow_the_items_of_the_periods_form(app, factory, f
     region = forms["region"]
     staff = _form(region, "staff", Periodicity.SCHOOL_YEAR,
                   {"mentees": ItemKind.COUNT, "staff_total": ItemKind.COUNT})
+    # A form made in the editor defines its own derived indicators (none until it does).
+    derived_operations.add_derived(staff, code="mentee_coverage", label_ru="Охват",
+                                   label_en="Coverage", numerator=("mentees",),
+                                   denominator=("staff_total",), scale=100)
     year = period_operations.open_collection(staff, period_bounds("school_year", 2025))
     put(forms["A"], year, A, mentees=3, staff_total=10)
     user = factory.user(Role.REGIONAL, region)

@@ -151,7 +151,7 @@ def _form_context(organization, period, report, outcome, typed) -> dict:
     sections: dict[str, list] = {}
     for indicator in indicators:
         sections.setdefault(indicator.section, []).append(indicator)
-    derived = derived_for(i.code for i in indicators)
+    derived = derived_for(indicators)
     labels = {i.code: i.label(organization.type) for i in indicators}
     groups = sum_groups(indicators, catalogue_queries.active_rules(period))
     reasons = {code: note.get("reason", "") for code, note in
