@@ -44,6 +44,7 @@ class InstitutionView(Dashboard):
 
     export_endpoint = "dashboards.institution_export"
     chart_keys = ("trend", "key", "position")
+    without_metric = ("key",)
 
     def __init__(self, organization: Organization, filters: Filters, scope: Scope):
         super().__init__(filters, scope)
@@ -52,6 +53,15 @@ class InstitutionView(Dashboard):
         self.region_id = organization.municipality.region_id
         self.all_periods = Selection(self.region_id, filters.period_ids, filters.states)
         self.key_metrics = [m for m in filters.catalogue.key()]
+
+    @property
+    def shown_keys(self) -> tuple[str, ...]:
+        """As every dashboard, and no key-indicator chart for a form without any key
+        indicator (a one-off collection of documents): nothing to compare, nothing to ask."""
+        keys = super().shown_keys
+        if not [m for m in self.key_metrics if m.unit == "percent"]:
+            keys = tuple(k for k in keys if k != "key")
+        return keys
 
     @property
     def regional(self) -> bool:
@@ -66,7 +76,8 @@ class InstitutionView(Dashboard):
         """The organization's own values: the chosen indicator each quarter, the key ones in
         the chosen period."""
         found = queries.aggregate(
-            list(dict.fromkeys([self.metric, *self.key_metrics])), self.filters.catalogue,
+            list(dict.fromkeys(m for m in [self.metric, *self.key_metrics] if m)),
+            self.filters.catalogue,
             self.all_periods.but(organization_ids=(self.organization.id,)), ("period_id",),
             self.scope)
         return found.values()
@@ -103,11 +114,11 @@ class InstitutionView(Dashboard):
         series = [("organization", self.organization.short_name), ("group", self.group_label),
                   ("type", _("%(type)s: the region", type=self.organization.type.label)),
                   ("region", _("Region"))]
-        title = _("%(indicator)s over quarters", indicator=self.metric.label)
+        title = self.over_periods()
         figure = figures.lines(frame, title=title, axis_title=axis_title(self.metric),
                                style=self.style, x="period", series=series,
                                dashes={"group": "dot", "type": "dashdot", "region": "dash"})
-        columns = [Column("period", _("Quarter"), "text"),
+        columns = [Column("period", self.period_word, "text"),
                    Column("school_year", _("School year"), "text"),
                    *[Column(key, name, "number", self.metric.precision) for key, name in series]]
         return Chart("trend", title, self.metric.unit_caption, figure, columns, frame,

@@ -140,8 +140,10 @@ class Metrics:
     def get(self, code: str | None) -> Metric | None:
         return self.by_code.get(code or "")
 
-    def default(self) -> Metric:
-        return self.by_code.get(DEFAULT_METRIC) or self.items[0]
+    def default(self) -> Metric | None:
+        """The metric shown first; None for a form without numeric items (a form of yes/no
+        items only: the dashboards show its answers and the reporting status)."""
+        return self.by_code.get(DEFAULT_METRIC) or (self.items[0] if self.items else None)
 
     def key(self) -> list[Metric]:
         return [self.by_code[c] for c in KEY_METRICS if c in self.by_code]
@@ -159,14 +161,13 @@ class Metrics:
         return {c: self.indicator_ids[c] for c in codes if c in self.indicator_ids}
 
 
-def build_metrics(indicators: list[Indicator], section_labels: dict[str, str],
-                  periodicity: str = "quarter") -> Metrics:
-    """Metrics from a form version's rows: the derived ones its form defines (when their
-    parts exist, portal.rules.derived_for), then base ones."""
+def build_metrics(indicators: list[Indicator], section_labels: dict[str, str]) -> Metrics:
+    """Metrics from a form version's rows: the derived ones whose parts the version has
+    (portal.rules.derived_for), then base ones."""
     active = [i for i in indicators if i.retired_at is None]
     ids = {i.code: i.id for i in indicators}
     items: list[Metric] = []
-    for d in rules.derived_for(periodicity, ids):
+    for d in rules.derived_for(indicators):
         items.append(Metric(d.code, str(d.label), "ratio" if d.unit == "ratio" else "percent",
                             Kind.RATIO, DERIVED_SECTION, d.numerator, d.denominator,
                             float(d.scale)))

@@ -48,6 +48,7 @@ class MunicipalDashboard(Dashboard):
 
     export_endpoint = "dashboards.municipal_export"
     chart_keys = ("status", "organizations", "trend", "presence")
+    without_metric = ("status", "presence")
 
     def __init__(self, municipality: Municipality, filters: Filters, scope: Scope):
         super().__init__(filters, scope)
@@ -100,12 +101,18 @@ class MunicipalDashboard(Dashboard):
         status = self.status_orgs
         counts = {column: int(status[column].sum()) if not status.empty else 0
                   for column in ("expected", "submitted", "on_time", "accepted", "reports",
-                                 "pending", "returned", "draft")}
+                                 "pending", "returned", "draft", "counted")}
         completeness = rules.completeness(counts["submitted"], counts["expected"])
         timeliness = rules.timeliness(counts["on_time"], counts["expected"])
         counts["completeness"] = None if completeness is None else round(completeness, 1)
         counts["timeliness"] = None if timeliness is None else round(timeliness, 1)
         return counts
+
+    @property
+    def counted_reports(self) -> int:
+        """How many reports of the period the charts count (0: the page says why it is
+        empty)."""
+        return self.summary["counted"]
 
     @property
     def type_suffix(self) -> str:
@@ -194,6 +201,8 @@ class MunicipalDashboard(Dashboard):
                        "report are shown as “no data”, not as zero."))
 
     def trend_choices(self) -> list[tuple[int, str]]:
+        if self.metric is None:
+            return []
         frame = self.organization_frame.sort_values("label")
         return list(zip(frame["organization_id"].astype(int), frame["label"]))
 
@@ -218,10 +227,10 @@ class MunicipalDashboard(Dashboard):
                 frame = frame.merge(rows.rename(columns={code: column}), on="period_id",
                                     how="left")
                 series.append((column, labels[org_id]))
-        title = _("%(indicator)s over quarters", indicator=self.metric.label) + self.type_suffix
+        title = self.over_periods() + self.type_suffix
         figure = figures.lines(frame, title=title, axis_title=axis_title(self.metric),
                                style=self.style, x="period", series=series, dashes=dashes)
-        columns = [Column("period", _("Quarter"), "text"),
+        columns = [Column("period", self.period_word, "text"),
                    Column("school_year", _("School year"), "text"),
                    *[Column(key, name, "number", self.metric.precision) for key, name in series]]
         return Chart("trend", title, self.metric.unit_caption, figure, columns, frame,

@@ -44,13 +44,21 @@ REGIONAL_GROUP_LABEL = _l("Regionally subordinate organizations")
 
 
 def quarter_label(period: Period) -> str:
+    """A period on a chart's axis: «Q2 2026» for a quarter, else the period's own label
+    («I полугодие 2026 г.», a one-off collection's title)."""
+    if period.quarter is None:
+        return period.label
     return _("Q%(n)d %(y)d", n=period.quarter, y=period.year)
+
+
+def chronological_key(period: Period) -> tuple:
+    return (period.starts_on, period.ends_on, period.id)
 
 
 def period_range(periods: list[Period]) -> str:
     if not periods:
         return ""
-    ordered = sorted(periods, key=lambda p: (p.year, p.quarter))
+    ordered = sorted(periods, key=chronological_key)
     if len(ordered) == 1:
         return quarter_label(ordered[0])
     return f"{quarter_label(ordered[0])} – {quarter_label(ordered[-1])}"
@@ -63,9 +71,9 @@ class Filters:
     """What the user chose: period, indicator, whether submitted reports count, and more."""
 
     catalogue: Metrics
-    periods: list[Period]  # newest first
+    periods: list[Period]  # newest first, of every form of the region
     period: Period | None
-    metric: Metric
+    metric: Metric | None  # None: the period's form has no numeric item
     include_submitted: bool = False
     org_type: OrganizationType | None = None
     org_ids: tuple[int, ...] = ()
@@ -76,23 +84,39 @@ class Filters:
 
     @property
     def chronological(self) -> list[Period]:
-        """The quarters the trends show, oldest first: the last TREND_QUARTERS up to the
-        chosen one (two school years: this year against the last one). A fixed window
+        """The periods the trends show, oldest first: the last TREND_QUARTERS of the chosen
+        period's form up to the chosen one (for a quarterly form two school years: this year
+        against the last one). Only the same form: another form's items are other
+        questions, so a "previous period" is always one of the same form. A fixed window
         keeps a page's cost from growing with the years of history."""
-        ordered = sorted(self.periods, key=lambda p: (p.year, p.quarter))
-        if self.period is not None:
-            chosen = (self.period.year, self.period.quarter)
-            ordered = [p for p in ordered if (p.year, p.quarter) <= chosen]
+        if self.period is None:
+            return []
+        chosen = chronological_key(self.period)
+        ordered = sorted((p for p in self.periods if p.form_id == self.period.form_id
+                          and chronological_key(p) <= chosen), key=chronological_key)
         return ordered[-TREND_QUARTERS:]
 
     @property
     def period_ids(self) -> tuple[int, ...]:
-        """Ids of the trend's quarters."""
+        """Ids of the trend's periods."""
         return tuple(p.id for p in self.chronological)
+
+    @property
+    def quarterly(self) -> bool:
+        """Whether the chosen period is a quarter (the school-year chart needs quarters)."""
+        return self.period is not None and self.period.quarter is not None
+
+    def period_groups(self) -> list[tuple[str, list[Period]]]:
+        """The periods by form for the period selector: each form's name with its periods,
+        newest first, the form of the newest period first."""
+        groups: dict[int, tuple[str, list[Period]]] = {}
+        for period in self.periods:
+            groups.setdefault(period.form_id, (period.form.name, []))[1].append(period)
+        return list(groups.values())
 
     def args(self, **changes: Any) -> dict[str, Any]:
         """Query arguments that reproduce these filters (for links and exports)."""
-        args: dict[str, Any] = {"indicator": self.metric.code}
+        args: dict[str, Any] = {"indicator": self.metric.code if self.metric else None}
         if self.period is not None:
             args["period"] = self.period.id
         if self.include_submitted:
@@ -135,7 +159,7 @@ def parse_filters(region_id: int, scope: Scope, default_selection: Selection) ->
     if period is None and periods:
         latest = queries.latest_period_with_data(default_selection.but(states=states), scope)
         period = by_id.get(latest) or periods[0]
-    # The items of the period shown (the region's quarterly form; the template before any).
+    # The items of the period shown (its form's version; the template before any period).
     catalogue = queries.catalogue(period.form_version_id if period else template_version_id())
     metric = catalogue.get(args.get("indicator")) or catalogue.default()
     return Filters(catalogue, periods, period, metric, include_submitted, org_type, org_ids)
@@ -151,9 +175,10 @@ def percent_suffix() -> str:
     return "%" if str(get_locale() or "ru") == "en" else " %"
 
 
-def style_for(metric: Metric, numbers: Numbers) -> Style:
-    return Style(separators=numbers.plotly_separators, decimals=metric.precision,
-                 suffix=percent_suffix() if metric.unit == "percent" else "",
+def style_for(metric: Metric | None, numbers: Numbers) -> Style:
+    return Style(separators=numbers.plotly_separators,
+                 decimals=metric.precision if metric else 0,
+                 suffix=percent_suffix() if metric and metric.unit == "percent" else "",
                  missing=_("no data"))
 
 
@@ -213,6 +238,8 @@ class Dashboard:
     """Common parts of the three views: filters, number format, chart lookup."""
 
     chart_keys: tuple[str, ...] = ()
+    without_metric: tuple[str, ...] = ()  # the charts a form without numeric items still has
+    quarterly_only: tuple[str, ...] = ()  # the charts of quarters only
     export_endpoint = ""
     url_args: dict[str, int] = {}
 
@@ -226,13 +253,41 @@ class Dashboard:
 
     @property
     def period_label(self) -> str:
-        return quarter_label(self.period) if self.period else ""
+        """The chosen period in titles: a quarter alone (the region's monitoring), another
+        form's period with the form's name."""
+        if self.period is None:
+            return ""
+        if self.period.quarter is not None:
+            return quarter_label(self.period)
+        return f"{self.period.form.name}: {self.period.label}"
+
+    @property
+    def period_word(self) -> str:
+        """The column header of a trend's periods."""
+        return _("Quarter") if self.filters.quarterly else _("Period")
+
+    def over_periods(self) -> str:
+        """The title of a trend chart of the chosen metric."""
+        if self.filters.quarterly:
+            return _("%(indicator)s over quarters", indicator=self.metric.label)
+        return _("%(indicator)s over the periods of the form", indicator=self.metric.label)
+
+    @property
+    def shown_keys(self) -> tuple[str, ...]:
+        """The charts of the chosen period: a form without numeric items has only those
+        of the reporting status, a period other than a quarter no school-year chart."""
+        keys = self.chart_keys
+        if self.metric is None:
+            keys = tuple(k for k in keys if k in self.without_metric)
+        if not self.filters.quarterly:
+            keys = tuple(k for k in keys if k not in self.quarterly_only)
+        return keys
 
     def charts(self) -> list[Chart]:
-        return [self.chart(key) for key in self.chart_keys]
+        return [self.chart(key) for key in self.shown_keys]
 
     def chart(self, key: str) -> Chart | None:
-        if key not in self.chart_keys:
+        if key not in self.shown_keys:
             return None
         return getattr(self, f"chart_{key}")()
 

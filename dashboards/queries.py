@@ -16,10 +16,12 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy import orm
 
 from dashboards.metrics import Aggregate, Metric, Metrics, build_metrics
 from portal import rules
-from portal.catalogue.models import Form, FormVersion, Indicator, section_label
+from portal.catalogue import queries as catalogue_queries
+from portal.catalogue.models import Indicator, section_label
 from portal.extensions import db
 from portal.reports.models import Period, Report, ReportState, ReportValue
 from tenants.models import Municipality, Organization, OrganizationType, Subordination
@@ -209,7 +211,9 @@ def _statement(metrics: tuple[Metric, ...], part_ids: tuple[tuple[str, int], ...
     # for one organization; the same inputs (scope included) give the same statement, so
     # it is kept. Only the statement: the data is read anew on every view.
     counted = [Report.period_id.in_(selection.period_ids), Report.state.in_(selection.states)]
-    build = _SOURCES.get(strategy, _joins_source)
+    # Without any value to read (a form without the key indicators) a lateral or pivot
+    # subquery would select no column: the plain join of reports counts them as well.
+    build = _SOURCES.get(strategy, _joins_source) if part_ids else _joins_source
     src = build(dict(part_ids), counted, selection, scope)
     aggregates, prefixes = _partials(metrics, src.values)
     grain_columns = _grain_columns(grain, src.period_id, selection.viewer)
@@ -268,7 +272,7 @@ def _frame(stmt: sa.Select) -> pd.DataFrame:
 
 
 STATUS_COLUMNS = ("expected", "reports", "submitted", "on_time", "accepted", "pending",
-                  "returned", "draft")
+                  "returned", "draft", "counted")
 
 
 @lru_cache(maxsize=128)
@@ -299,6 +303,8 @@ def status_statement(selection: Selection, period: rules.Reporting, grain: tuple
                   count_if(Report.state.in_(pending)).label("pending"),
                   count_if(Report.state == ReportState.RETURNED).label("returned"),
                   count_if(Report.state == ReportState.DRAFT).label("draft"),
+                  # the reports the charts count (the selection's states)
+                  count_if(Report.state.in_(selection.states)).label("counted"),
                   sa.func.max(Report.updated_at).label("changed"))
         .select_from(Organization)
         .outerjoin(Report, sa.and_(Report.organization_id == Organization.id,
@@ -318,28 +324,32 @@ def catalogue(version_id: int | None) -> Metrics:
     """The metrics of a form version (one query): the version of the period shown."""
     indicators = list(db.session.scalars(
         scoped_select(Indicator).where(Indicator.form_version_id == version_id)
-        .order_by(Indicator.position, Indicator.id)))
+        .options(catalogue_queries.with_derived())  # the version's derived ones, same statement
+        .order_by(Indicator.position, Indicator.id)).unique())
     sections = {i.section: section_label(i.section) for i in indicators}
-    periodicity = db.session.scalar(
-        scoped_select(Form).join(FormVersion, FormVersion.form_id == Form.id)
-        .where(FormVersion.id == version_id).with_only_columns(Form.periodicity))
-    return build_metrics(indicators, sections, periodicity or "quarter")
+    return build_metrics(indicators, sections)
+
+
+# Newest first whatever the form: by the first day, then the last (a one-off collection
+# taken inside a quarter comes before it).
+NEWEST_FIRST = (Period.starts_on.desc(), Period.ends_on.desc(), Period.id.desc())
 
 
 def periods(region_id: int, scope: Scope) -> list[Period]:
-    """The region's periods the user may see, newest first."""
-    stmt = scoped_select(Period, scope=scope).where(Period.region_id == region_id,
-                                                    Period.quarter.is_not(None))
-    return list(db.session.scalars(stmt.order_by(Period.starts_on.desc())))
+    """The region's periods of every form the user may see, newest first, each with its form
+    (issue 11 §8: a one-off collection or a half-year is shown as a quarter is)."""
+    stmt = (scoped_select(Period, scope=scope).where(Period.region_id == region_id)
+            .options(orm.joinedload(Period.form)))
+    return list(db.session.scalars(stmt.order_by(*NEWEST_FIRST)))
 
 
 def latest_period_with_data(selection: Selection, scope: Scope) -> int | None:
-    """The newest period of the region in which at least one report counts."""
+    """The newest period of the region (of any form) in which at least one report counts."""
     organizations = sa.select(Organization.id).where(*organization_filter(selection, scope))
     stmt = (sa.select(Period.id).join(Report, Report.period_id == Period.id)
             .where(Period.region_id == selection.region_id, Report.state.in_(selection.states),
-                   Report.organization_id.in_(organizations), Period.quarter.is_not(None))
-            .order_by(Period.starts_on.desc()).limit(1))
+                   Report.organization_id.in_(organizations))
+            .order_by(*NEWEST_FIRST).limit(1))
     return db.session.scalar(stmt)
 
 

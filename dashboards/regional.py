@@ -45,6 +45,8 @@ class RegionalDashboard(Dashboard):
     export_endpoint = "dashboards.regional_export"
     chart_keys = ("completeness", "municipalities", "organizations", "types", "heatmap",
                   "trend", "school_years")
+    without_metric = ("completeness",)
+    quarterly_only = ("school_years",)
 
     def __init__(self, region: Region, filters: Filters, scope: Scope):
         super().__init__(filters, scope)
@@ -64,6 +66,12 @@ class RegionalDashboard(Dashboard):
         """The period's yes/no and evidence items: share answering yes, who answered no."""
         version_id = self.period.form_version_id if self.period else None
         return yes_no.answers(version_id, self.selection, self.scope)
+
+    @property
+    def counted_reports(self) -> int:
+        """How many reports of the period the charts count (0: the page says why it is
+        empty)."""
+        return int(self.status_groups["counted"].sum())
 
     @cached_property
     def current(self) -> Aggregate:
@@ -283,14 +291,14 @@ class RegionalDashboard(Dashboard):
 
     def chart_trend(self) -> Chart:
         frame = self.trend_frame
-        title = _("%(indicator)s over quarters", indicator=self.metric.label)
+        title = self.over_periods()
         series = [("region", _("Region")),
                   ("municipal", _("Municipally subordinate organizations")),
                   ("regional", str(REGIONAL_GROUP_LABEL))]
         figure = figures.lines(frame, title=title, axis_title=axis_title(self.metric),
                                style=self.style, x="period", series=series,
                                dashes={"municipal": "dot", "regional": "dash"})
-        columns = [Column("period", _("Quarter"), "text"),
+        columns = [Column("period", self.period_word, "text"),
                    Column("school_year", _("School year"), "text"),
                    *[Column(key, name, "number", self.metric.precision) for key, name in series],
                    Column("reporting", _("Organizations reporting"), "integer")]

@@ -55,9 +55,8 @@ def _export(page: Dashboard, basename: str):
     chart = page.chart(request.args.get("chart", ""))
     if chart is None:
         abort(404)
-    period = f"{page.period.year}-Q{page.period.quarter}"
     return exports.response(chart, request.args.get("format", "csv"),
-                            f"{basename}-{chart.key}-{period}", page.numbers,
+                            f"{basename}-{chart.key}-{page.period.file_tag}", page.numbers,
                             page.filters.counted_note)
 
 

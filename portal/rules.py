@@ -306,7 +306,16 @@ class Derived:
     def partials(self, column: Callable[[str], sa.ColumnElement]) -> dict[str, sa.ColumnElement]:
         return ratio_partials(self.parts, column)
 
+    @classmethod
+    def of(cls, row: Any) -> Derived:
+        """The indicator of a stored row (portal.catalogue.models.DerivedIndicator), labelled
+        in the current language."""
+        return cls(row.code, row.label(), tuple(row.numerator), tuple(row.denominator),
+                   row.scale, "ratio" if row.scale == 1 else "percent")
 
+
+# The standard derived indicators of the quarterly form: the migration that made them rows of
+# every form version stored them, and a definition without its own list keeps them.
 DERIVED = [
     Derived("mentee_coverage", _l("Mentee coverage"), ("mentees",), ("staff_total",)),
     Derived("young_coverage", _l("Young-specialist coverage"), ("mentees_young",),
@@ -318,14 +327,25 @@ DERIVED = [
             ("programmes_completed", "programmes_ended_early")),
 ]
 DERIVED_BY_CODE = {d.code: d for d in DERIVED}
-# The derived indicators each kind of form defines (issue 11 §8): the quarterly monitoring's
-# ratios belong to quarterly forms; a form of another periodicity defines none of them.
-FORM_DERIVED = {"quarter": DERIVED}
 
 
-def derived_for(periodicity: str, codes: Iterable[str]) -> list[Derived]:
-    """The derived indicators of a form version: those its periodicity defines, each only
-    when the version has every part it reads (a retired or missing part: no indicator)."""
+def derived_for(indicators: Iterable[Any]) -> list[Derived]:
+    """The derived indicators of the form version of ``indicators`` (issue 11 §8: each form
+    version defines its own, stored as rows read with its items): each one whose every part
+    is among ``indicators``, so an organization type without staff numbers has no coverage
+    (a retired or missing part: no indicator). Several versions: the first one's per code."""
+    indicators = list(indicators)
+    present = {i.code for i in indicators}
+    versions = {i.form_version_id: i for i in indicators}  # one item of each: the same list
+    found: dict[str, Derived] = {}
+    for item in versions.values():
+        for row in item.version_derived:
+            if row.code not in found and set(row.numerator) | set(row.denominator) <= present:
+                found[row.code] = Derived.of(row)
+    return list(found.values())
+
+
+def standard_derived(codes: Iterable[str]) -> list[Derived]:
+    """The standard derived indicators whose parts are all among ``codes``."""
     present = set(codes)
-    return [d for d in FORM_DERIVED.get(str(periodicity), [])
-            if set(d.parts) <= present]
+    return [d for d in DERIVED if set(d.parts) <= present]

@@ -155,6 +155,10 @@ class Organization(db.Model):
     )
     is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     closed_at: Mapped[datetime | None]
+    # Set once the first person is entered in the organization's register (never unset: an
+    # emptied register still gives its counts, zeros). Kept on the row the URL loads anyway,
+    # so the report form on the deadline's hot path asks no extra question.
+    keeps_register: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     municipality: Mapped[Municipality] = relationship(back_populates="organizations",
                                                       lazy="joined")

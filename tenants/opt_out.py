@@ -37,9 +37,7 @@ CORE_STATEMENTS: dict[str, str] = {
         "portal/mentoring/counts.py _grouped: GROUP BY counts of the register of one "
         "organization the request loaded through the scope (VIEW); (key, count) tuples only, "
         "no column of a person, for the external contour that reads no personal-data row; "
-        "portal/programmes/counts.py programme_counts: the same for programmes by status; "
-        "portal/mentoring/counts.py keeps_register: whether such a register has anybody "
-        "(an EXISTS, for the report prefill)."),
+        "portal/programmes/counts.py programme_counts: the same for programmes by status."),
     "monitoring.counts": (
         "portal/monitoring/counts.py _run: AVG and COUNT of the monitoring answers and records "
         "of one organization the request loaded through the scope (VIEW); aggregates with "

@@ -88,7 +88,7 @@ def land(factory):
     db.session.flush()
     ids = {"region_id": region.id, "municipality_id": municipality.id, "org_id": school.id,
            "period_id": period.id, "roadmap_id": roadmap.id, "version_id": version.id,
-           "participant_id": person.id}
+           "participant_id": person.id, "form_id": period.form_id}
     users = {"municipal": factory.user(Role.MUNICIPAL, municipality),
              "regional": factory.user(Role.REGIONAL, region),
              "curator": factory.user(Role.CURATOR, school)}
@@ -105,6 +105,7 @@ QUERIES = {
     "mentoring.consent_download": ("curator", ""),
     "mentoring.register_export": ("curator", ""),
     "mentoring.register_template": ("curator", ""),
+    "catalogue.download": ("regional", ""),  # the form's definition: its region edits it
 }
 
 

@@ -112,7 +112,10 @@ def test_a_file_goes_to_the_documents_store_and_is_served_within_scope(client, f
     assert storage.path_of(value.storage_name).read_bytes() == PDF
     url = f"/report-values/{value.id}/evidence"
     assert url in client.get(_page(school, period)).get_data(as_text=True)
-    assert _get(client, url).data == PDF
+    response = _get(client, url)
+    assert response.data == PDF
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert response.headers["Content-Disposition"].startswith("attachment")
     _switch(client, factory.user(Role.MUNICIPAL, municipality))  # the external contour
     assert _get(client, url).status_code == 200
     other = factory.organization(municipality, name="Другая школа")

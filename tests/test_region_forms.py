@@ -194,3 +194,23 @@ def test_the_periods_page_never_opens_another_regions_form(client, factory):
                                 token_from=page)
     assert response.status_code == 404
     assert db.session.scalars(sa.select(Period).filter_by(form_id=foreign.id)).first() is None
+
+
+def test_the_status_pages_list_a_one_off_collection_beside_the_quarters(client, factory):
+    region, municipality, _school, _college, quarterly = setup_region(factory)
+    # In the quarter's school year (2025/2026): the periods of one year are sorted together,
+    # and a one-off collection has no year and quarter to sort by.
+    one_off = period_operations.open_collection(
+        _one_off(region), (date(2026, 8, 14), date(2026, 8, 14)), date(2026, 8, 14),
+        date(2026, 8, 28), title="на 14.08.2026")
+    client.login(factory.user(Role.MUNICIPAL, municipality))
+    for period in (quarterly, one_off):
+        response = client.get(f"/municipalities/{municipality.id}/periods/{period.id}/status")
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        assert "на 14.08.2026" in html and "III квартал 2026 г." in html
+    client = client.application.test_client()
+    client.login(factory.user(Role.REGIONAL, region))
+    response = client.get(f"/regions/{region.id}/periods/{one_off.id}/status")
+    assert response.status_code == 200 and "III квартал 2026 г." in response.get_data(
+        as_text=True)

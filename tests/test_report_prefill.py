@@ -238,3 +238,12 @@ def test_a_value_changed_outside_the_form_shows_as_a_difference_without_reason(c
     client.login(factory.user(Role.MUNICIPAL, municipality))
     page = client.get(_url(school, period)).get_data(as_text=True)
     assert "причина не указана" in page
+
+
+def test_the_first_person_in_the_register_marks_the_organization_as_keeping_it(factory):
+    _r, _m, school, _c, period = setup_region(factory)
+    assert school.keeps_register is False
+    _person(school, NAMES[0], ParticipantRole.MENTOR)
+    db.session.expire_all()  # as the next request reads it
+    assert db.session.get(type(school), school.id).keeps_register is True
+    assert prefill.register_values(school, period)["mentors"] == 1

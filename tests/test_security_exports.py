@@ -118,7 +118,7 @@ def planted(factory):
         role=ParticipantRole.MENTOR, consent_on=date(2025, 9, 1)))
     db.session.flush()
     ids = {"region_id": region.id, "municipality_id": municipality.id, "org_id": school.id,
-           "period_id": q2.id, "roadmap_id": roadmap.id}
+           "period_id": q2.id, "roadmap_id": roadmap.id, "form_id": q2.form_id}
     users = {"municipal": factory.user(Role.MUNICIPAL, municipality),
              "regional": factory.user(Role.REGIONAL, region),
              "curator": factory.user(Role.CURATOR, school)}
@@ -139,6 +139,7 @@ ROUTES = {
     "roadmaps.print_xlsx": ("municipal", None, ("date",)),
     "roadmaps.presence_xlsx": ("municipal", None, ("date",)),
     "mentoring.register_export": ("curator", None, ("date",)),
+    "catalogue.download": ("regional", None, ()),  # the form's definition file
 }
 # Stored files are sent as they were uploaded (checked by structure on upload, never a table
 # the portal writes).
@@ -235,8 +236,9 @@ def test_every_export_route_writes_planted_formulas_as_inert_text(app, client, p
         assert found, f"{rule.endpoint}: no planted text reached its files"
         seen |= found
         client.post_form("/logout")
-    # Not in any file: the region's name; the English label (the walk is in Russian).
-    assert seen == set(FIELDS) - {"region", "label_en"}
+    # Not in any file: the region's name. The English label only in the form's definition,
+    # which holds both languages (the rest of the walk is in Russian).
+    assert seen == set(FIELDS) - {"region"}
 
 
 def test_blank_templates_hold_no_formula(app, client, planted):

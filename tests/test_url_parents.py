@@ -24,12 +24,12 @@ from werkzeug.exceptions import NotFound
 
 from portal import create_app
 from portal.auth.operations import assign_role
-from portal.catalogue.models import Indicator, ValidationRule
+from portal.catalogue.models import Form, Indicator, ValidationRule
 from portal.config import TestConfig
 from portal.documents import operations as documents
 from portal.documents.models import DocumentKind
 from portal.extensions import db
-from portal.reports.models import Report, ReportState
+from portal.reports.models import Report, ReportState, ReportValue
 from portal.reports.period_operations import open_period
 from portal.roadmaps import operations as roadmaps
 from tenants import scoping
@@ -90,13 +90,21 @@ class World(dict):
         return self[argument][0]
 
 
+def _first(model):
+    return db.session.scalars(sa.select(model).order_by(model.id)).first()
+
+
 def _organization_objects(world: World, org, org_place, periods) -> None:
     for period, period_place in periods:
         report = Report(organization=org, period=period, state=ReportState.DRAFT,
                         explanations={})
         db.session.add(report)
         db.session.flush()
-        world.put("report_id", report, {**org_place, **period_place})
+        report_place = world.put("report_id", report, {**org_place, **period_place})
+        value = ReportValue(report=report, indicator=_first(Indicator), raw="1", value=1)
+        db.session.add(value)
+        db.session.flush()
+        world.put("value_id", value, report_place)
     for year in (2025, 2026):
         roadmap = roadmaps.create_roadmap(org, year, None, events=[
             roadmaps.EventData(stage=stage, title=f"Event {stage}", due_on=date(year, 10, 31),
@@ -149,10 +157,10 @@ def world(factory) -> World:
         user_place = w.put("user_id", user, {})
         for assignment in user.role_assignments:
             w.put("assignment_id", assignment, user_place)
-    indicator = db.session.scalars(sa.select(Indicator).order_by(Indicator.id)).first()
-    w.put("indicator_id", indicator, {})
-    w.put("rule_id", db.session.scalars(sa.select(ValidationRule).order_by(ValidationRule.id))
-          .first(), {})
+    # The catalogue's rows have no tenant parent declared (a template form has no region).
+    for argument, model in (("indicator_id", Indicator), ("rule_id", ValidationRule),
+                            ("form_id", Form)):
+        w.put(argument, _first(model), {})
     db.session.flush()
     return w
 

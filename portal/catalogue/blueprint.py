@@ -3,7 +3,7 @@ first (a form of another region is not found)."""
 
 from flask import Blueprint
 
-from portal.catalogue import form_views, rule_views, views
+from portal.catalogue import derived_views, form_views, rule_views, views
 
 bp = Blueprint("catalogue", __name__, template_folder="templates")
 
@@ -21,6 +21,10 @@ bp.add_url_rule("/regions/<int:region_id>/forms", "region_forms", form_views.reg
 bp.add_url_rule("/forms/<int:form_id>", "form", form_views.show, methods=["GET", "POST"])
 bp.add_url_rule("/forms/<int:form_id>/rules", "form_rules", rule_views.form_rules,
                 methods=["GET", "POST"])
+bp.add_url_rule("/forms/<int:form_id>/derived", "form_derived", derived_views.form_derived,
+                methods=["GET", "POST"])
+bp.add_url_rule("/forms/derived/<int:derived_id>/delete", "delete_derived",
+                derived_views.delete_derived, methods=["POST"])
 bp.add_url_rule("/forms/<int:form_id>/definition.xlsx", "download", form_views.download)
 bp.add_url_rule("/forms/<int:form_id>/definition", "upload", form_views.upload,
                 methods=["POST"])

@@ -92,6 +92,24 @@ class RuleDefinition:
 
 
 @dataclass(frozen=True)
+class DerivedDefinition:
+    """A derived indicator: the sum of the ``numerator`` items over the sum of the
+    ``denominator`` items, times ``scale`` (100: a percent, 1: a ratio such as mentor load)."""
+
+    code: str
+    label_ru: str
+    label_en: str
+    numerator: tuple[str, ...]
+    denominator: tuple[str, ...]
+    scale: int = 100
+    row: int = 0
+
+    @property
+    def unit(self) -> str:
+        return "ratio" if self.scale == 1 else "percent"
+
+
+@dataclass(frozen=True)
 class FormDefinition:
     """A whole form: its identity, periodicity, items in order and rules."""
 
@@ -107,6 +125,9 @@ class FormDefinition:
     # ``jump_absolute``. None = no such check for this form.
     jump_relative: Decimal | None = None
     jump_absolute: Decimal | None = None
+    # None: the definition says nothing of them (a file without the sheet «Производные»):
+    # the form keeps the standard ones whose parts are among its items.
+    derived: tuple[DerivedDefinition, ...] | None = None
     row: int = 0
 
     def sections(self) -> list[str]:

@@ -1,6 +1,6 @@
 """The definition file of a form (issue 11 §7): an XLSX workbook read and written here.
 
-Three sheets, the first row of each naming its columns:
+Three sheets and an optional fourth, the first row of each naming its columns:
 
 - «Форма», one row: ``code, name_ru, name_en, periodicity, applies_to`` and, optionally,
   ``jump_relative, jump_absolute`` (the jump warning of count items);
@@ -8,7 +8,8 @@ Three sheets, the first row of each naming its columns:
   applies_to, required, min, max, scale, presence, help_ru`` (optionally ``unit_en,
   help_en, document_kind``: the document kind of the register an evidence item stands for);
 - «Правила», one row per rule: ``code, severity, expression, message_ru`` (optionally
-  ``message_en``).
+  ``message_en``);
+- «Производные», optional, one row per derived indicator (:mod:`.derived_sheet`).
 
 Reading goes through the portal's bounded reader of untrusted workbooks
 (:func:`portal.tabular.read_grid`: the same limits on size, cells and parts as report files,
@@ -29,7 +30,7 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 
 from portal import sheets, tabular
-from portal.catalogue import expressions
+from portal.catalogue import derived_sheet, expressions
 from portal.catalogue.definition import (
     ORGANIZATION_TYPES,
     PRESENCE_KINDS,
@@ -271,9 +272,10 @@ def read_definition(data: bytes) -> FormDefinition:
     form = _form(reader)
     items = _items(reader)
     rules = _rules(reader)
+    derived = derived_sheet.read_derived(reader)
     if reader.problems or form is None:
         raise DefinitionFileError(reader.problems)
-    return FormDefinition(items=tuple(items), rules=tuple(rules), **form)
+    return FormDefinition(items=tuple(items), rules=tuple(rules), derived=derived, **form)
 
 
 def _form(reader: _Reader) -> dict | None:
@@ -393,4 +395,5 @@ def write_definition(definition: FormDefinition) -> bytes:
                           (rules, (28, 9, 60, 60))):
         for index, width in enumerate(widths):
             sheet.column_dimensions[chr(ord("A") + index)].width = width
+    derived_sheet.write_derived(workbook, definition.derived)
     return sheets.xlsx_bytes(workbook)

@@ -96,3 +96,19 @@ class DefinitionUploadForm(FlaskForm):
     file = FileField(_l("Definition file (XLSX)"), description=_l(
         "Sheets «Форма», «Показатели» and «Правила»; download the form to see the format."))
     submit = SubmitField(_l("Upload the definition"))
+
+
+class DerivedForm(FlaskForm):
+    """A new derived indicator: sums of items over sums of items, a percent or a ratio."""
+
+    code = StringField(_l("Code"), validators=[
+        DataRequired(), Length(max=64), Regexp(CODE_PATTERN, message=CODE_MESSAGE)])
+    label_ru = StringField(_l("Name in Russian"), validators=[DataRequired(), Length(max=500)])
+    label_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=500)])
+    numerator = StringField(_l("Numerator: item codes, comma-separated"),
+                            validators=[DataRequired(), Length(max=2000)])
+    denominator = StringField(_l("Denominator: item codes, comma-separated"),
+                              validators=[DataRequired(), Length(max=2000)])
+    unit = SelectField(_l("Shown as"), choices=[SelectChoice("percent", _l("a percent (× 100)")),
+                                                SelectChoice("ratio", _l("a ratio"))])
+    submit = SubmitField(_l("Add the derived indicator"))

@@ -141,6 +141,11 @@ class Indicator(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     form_version: Mapped[FormVersion] = relationship()
+    # The derived indicators of the item's version: read with the items in one statement
+    # (portal.catalogue.queries.with_derived), never written through this list.
+    version_derived: Mapped[list[DerivedIndicator]] = relationship(
+        primaryjoin="Indicator.form_version_id == foreign(DerivedIndicator.form_version_id)",
+        viewonly=True, order_by="(DerivedIndicator.position, DerivedIndicator.id)")
     # The kind under its old name: count, percent and score were the units.
     unit = synonym("kind")
 
@@ -194,6 +199,38 @@ class ValidationRule(db.Model):
 
     def message(self) -> str:
         return _localized(self.message_ru, self.message_en)
+
+
+class DerivedIndicator(db.Model):
+    """A derived indicator of a form version (issue 11 §8): a ratio of sums of its items,
+    computed at the level shown (portal.rules.Derived), never typed or averaged."""
+
+    __tablename__ = "derived_indicators"
+    __table_args__ = (
+        sa.UniqueConstraint("form_version_id", "code", name="uq_derived_indicators_version_code"),
+        sa.CheckConstraint("scale IN (1, 100)", name="scale"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form_version_id: Mapped[int] = mapped_column(sa.ForeignKey("form_versions.id"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(64))
+    label_ru: Mapped[str] = mapped_column(sa.String(500))
+    label_en: Mapped[str] = mapped_column(sa.String(500))
+    numerator: Mapped[list] = mapped_column(sa.JSON)  # item codes, summed
+    denominator: Mapped[list] = mapped_column(sa.JSON)
+    scale: Mapped[int] = mapped_column(default=100)  # 100: a percent, 1: a ratio
+    position: Mapped[int] = mapped_column(default=0)
+
+    form_version: Mapped[FormVersion] = relationship()
+
+    @property
+    def unit(self) -> str:
+        return "ratio" if self.scale == 1 else "percent"
+
+    def label(self) -> str:
+        return _localized(self.label_ru, self.label_en)
+
+    def __repr__(self) -> str:
+        return f"<DerivedIndicator {self.code}>"
 
 
 _FORMS, _VERSIONS = Form.__table__, FormVersion.__table__
@@ -250,6 +287,15 @@ def _visible_rules(scope: Scope, action: Action) -> sa.ColumnElement[bool]:
     return ValidationRule.form_version_id.in_(_versions_of_visible_forms(scope, action))
 
 
+@scope_rule(DerivedIndicator)
+def _visible_derived(scope: Scope, action: Action) -> sa.ColumnElement[bool]:
+    """A derived indicator goes with its form's version, as the items do."""
+    if scope.is_admin or action is Action.VIEW:  # read with the items
+        return sa.true()
+    return DerivedIndicator.form_version_id.in_(_versions_of_visible_forms(scope, action))
+
+
 url_argument("form_id", "form", Form)
 url_argument("indicator_id", "indicator", Indicator)
 url_argument("rule_id", "rule", ValidationRule)
+url_argument("derived_id", "derived", DerivedIndicator)

@@ -21,7 +21,13 @@ from portal.catalogue.definition import (
     Periodicity,
     RuleDefinition,
 )
-from portal.catalogue.models import Form, FormVersion, Indicator, ValidationRule
+from portal.catalogue.models import (
+    DerivedIndicator,
+    Form,
+    FormVersion,
+    Indicator,
+    ValidationRule,
+)
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.refusals import Refusal
@@ -78,6 +84,9 @@ def copy_items(source: FormVersion, target: FormVersion) -> None:
                                .order_by(ValidationRule.id)).all()
     db.session.add_all(ValidationRule(form_version_id=target.id,
                                       **{f: getattr(r, f) for f in RULE_FIELDS}) for r in found)
+    from portal.catalogue import derived_operations  # it builds on this module's refusals
+
+    derived_operations.copy_derived(source, target)
     db.session.flush()
 
 
@@ -198,6 +207,9 @@ def import_definition(region: Region | None, definition: FormDefinition) -> Form
                        for position, item in enumerate(definition.items, start=1))
     db.session.flush()
     store_rules(version, definition.rules, (definition.jump_relative, definition.jump_absolute))
+    from portal.catalogue import derived_operations  # it builds on this module's refusals
+
+    derived_operations.store_definition_derived(version, definition)
     return version
 
 
@@ -217,18 +229,21 @@ def definition_of(version: FormVersion) -> FormDefinition:
     items = db.session.scalars(sa.select(Indicator).filter_by(form_version_id=version.id)
                                .where(Indicator.retired_at.is_(None))
                                .order_by(Indicator.position, Indicator.id)).all()
+    from portal.catalogue import derived_operations
+
     rules, jump = rule_operations.definition_rules(version)
     return FormDefinition(
         code=form.code, name_ru=form.name_ru, name_en=form.name_en,
         periodicity=Periodicity(form.periodicity), applies_to=frozenset(form.applies_to),
         items=tuple(_item_definition(i) for i in items), rules=rules,
-        jump_relative=jump[0] if jump else None, jump_absolute=jump[1] if jump else None)
+        jump_relative=jump[0] if jump else None, jump_absolute=jump[1] if jump else None,
+        derived=derived_operations.definition_derived(version, {i.code for i in items}))
 
 
 def _empty_version(form: Form) -> FormVersion:
     current = latest_version(form)
     if current is not None and not current.frozen:  # no period reads it: replaced in place
-        for model in (Indicator, ValidationRule):
+        for model in (Indicator, ValidationRule, DerivedIndicator):
             db.session.execute(sa.delete(model).where(model.form_version_id == current.id))
         return current
     version = FormVersion(form_id=form.id, number=(current.number + 1) if current else 1)

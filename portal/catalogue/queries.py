@@ -5,13 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
-from portal.catalogue.models import Form, FormVersion, Indicator, ValidationRule
+from portal.catalogue.models import (
+    DerivedIndicator,
+    Form,
+    FormVersion,
+    Indicator,
+    ValidationRule,
+)
 from portal.extensions import db
 from portal.memo import MEMO_SOURCES, memoized
 from tenants.models import OrganizationType
 
-MEMO_SOURCES.update({Form, FormVersion, Indicator, ValidationRule})
+MEMO_SOURCES.update({Form, FormVersion, Indicator, ValidationRule, DerivedIndicator})
+
+
+def with_derived() -> Any:
+    """The loader option of an item query bringing its version's derived indicators (built
+    on use: building it at import would configure the mappers before every model exists)."""
+    return joinedload(Indicator.version_derived)
 
 
 def version_id_of(source: Any) -> int:
@@ -38,19 +51,19 @@ def _indicators_for(version_id: int, org_type: OrganizationType,
     stmt = _items(version_id)
     if not include_retired:
         stmt = stmt.where(Indicator.retired_at.is_(None))
-    return [i for i in db.session.scalars(stmt) if i.applies(org_type)]
+    return [i for i in db.session.scalars(stmt).unique() if i.applies(org_type)]
 
 
 def _items(version_id: int) -> sa.Select:
     return (sa.select(Indicator).where(Indicator.form_version_id == version_id)
-            .order_by(Indicator.position, Indicator.id))
+            .options(with_derived()).order_by(Indicator.position, Indicator.id))
 
 
 def all_indicators(source: Any) -> list[Indicator]:
     """Every item of the version of ``source``, retired ones too, in form order."""
     version_id = version_id_of(source)
     return list(memoized(("all_indicators", version_id),
-                         lambda: list(db.session.scalars(_items(version_id)))))
+                         lambda: list(db.session.scalars(_items(version_id)).unique())))
 
 
 def indicators_of_versions(version_ids: set[int]) -> list[Indicator]:
@@ -81,6 +94,13 @@ def template_version_id(code: str = "quarterly") -> int | None:
         sa.select(FormVersion.id).join(Form, Form.id == FormVersion.form_id)
         .where(Form.region_id.is_(None), Form.code == code)
         .order_by(FormVersion.number.desc()).limit(1))
+
+
+def derived_rows(source: Any) -> list[DerivedIndicator]:
+    """Every derived indicator of the version of ``source``, in order (the editor, files)."""
+    return list(db.session.scalars(
+        sa.select(DerivedIndicator).where(DerivedIndicator.form_version_id == version_id_of(source))
+        .order_by(DerivedIndicator.position, DerivedIndicator.id)))
 
 
 def all_rules(source: Any) -> list[ValidationRule]:

@@ -17,11 +17,14 @@ from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from portal.database import Refusal
 from portal.documents.archives import identify_archive
 from portal.documents.content import ContentRejected
 from portal.documents.content import identify as identify_content
+from portal.extensions import db
 from portal.files import private_folder, write_private
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -162,3 +165,36 @@ def discard(storage_name: str) -> None:
     path = path_of(storage_name)
     if path is not None:
         path.unlink(missing_ok=True)
+
+
+# A stored file is not part of the transaction that references it: a file stored by a
+# transaction that rolls back is deleted at the rollback; one replaced or removed by a
+# transaction only once it has committed (until then the old row still points at it).
+_ON_COMMIT = "stored_files_discarded_on_commit"
+_ON_ROLLBACK = "stored_files_discarded_on_rollback"
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    for name in session.info.pop(_ON_COMMIT, []):
+        discard(name)
+    session.info.pop(_ON_ROLLBACK, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    for name in session.info.pop(_ON_ROLLBACK, []):
+        discard(name)
+    session.info.pop(_ON_COMMIT, None)
+
+
+def discard_on_commit(storage_name: str | None) -> None:
+    """Delete the stored file once the current transaction commits (its row replaced)."""
+    if storage_name:
+        db.session.info.setdefault(_ON_COMMIT, []).append(storage_name)
+
+
+def discard_on_rollback(storage_name: str | None) -> None:
+    """Delete the file just stored if the current transaction rolls back (no row kept)."""
+    if storage_name:
+        db.session.info.setdefault(_ON_ROLLBACK, []).append(storage_name)

@@ -18,34 +18,11 @@ from __future__ import annotations
 from typing import BinaryIO
 
 from flask_babel import gettext as _
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from portal.clock import utcnow
 from portal.documents import storage
 from portal.extensions import db
 from portal.mentoring.models import ConsentFile, Participant
-
-_AFTER_COMMIT = "consent_files_removed_after_commit"
-_AFTER_ROLLBACK = "consent_files_removed_after_rollback"
-
-
-def _remove_when(session: Session, key: str, storage_name: str) -> None:
-    session.info.setdefault(key, []).append(storage_name)
-
-
-@event.listens_for(Session, "after_commit")
-def _committed(session: Session) -> None:
-    for name in session.info.pop(_AFTER_COMMIT, []):
-        storage.discard(name)
-    session.info.pop(_AFTER_ROLLBACK, None)
-
-
-@event.listens_for(Session, "after_rollback")
-def _rolled_back(session: Session) -> None:
-    for name in session.info.pop(_AFTER_ROLLBACK, []):
-        storage.discard(name)
-    session.info.pop(_AFTER_COMMIT, None)
 
 
 def check(stream: BinaryIO, filename: str | None) -> storage.CheckedFile:
@@ -68,14 +45,14 @@ def attach(participant: Participant, checked: storage.CheckedFile,
         raise storage.UploadError(
             _("The person withdrew consent; their data has been removed."))
     name = storage.store(checked, participant.organization_id)
-    _remove_when(db.session, _AFTER_ROLLBACK, name)
+    storage.discard_on_rollback(name)
     record = participant.consent_file
     if record is None:
         record = ConsentFile(organization_id=participant.organization_id,
                              participant=participant)
         db.session.add(record)
     else:
-        _remove_when(db.session, _AFTER_COMMIT, record.storage_name)
+        storage.discard_on_commit(record.storage_name)
     record.storage_name, record.filename = name, checked.filename
     record.content_type, record.size = checked.type.mimetype, len(checked.data)
     record.sha256, record.uploaded_by_id = checked.sha256, uploaded_by_id
@@ -89,7 +66,7 @@ def remove(participant: Participant) -> None:
     record = participant.consent_file
     if record is None:
         return
-    _remove_when(db.session, _AFTER_COMMIT, record.storage_name)
+    storage.discard_on_commit(record.storage_name)
     participant.consent_file = None
     db.session.delete(record)
     db.session.flush()

@@ -73,7 +73,7 @@ def register_counts(organization: Organization) -> RegisterCounts:
 
 
 def keeps_register(organization: Organization) -> bool:
-    """Whether ``organization`` has anybody in its register: one EXISTS (what the report form,
-    on the deadline's hot path, pays for an organization that keeps no register here)."""
-    stmt = sa.select(sa.exists().where(_PARTICIPANTS.c.organization_id == organization.id))
-    return bool(db.session.scalar(core_statement(stmt, "mentoring.counts")))
+    """Whether ``organization`` keeps its register in the portal (anybody was ever entered):
+    a column of the organization's row, so the report form on the deadline's hot path asks
+    nothing more of an organization that keeps no register here."""
+    return organization.keeps_register

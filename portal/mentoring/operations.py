@@ -81,6 +81,8 @@ def create_participant(organization: Organization, data: ParticipantData) -> Par
     participant = Participant(organization=organization)
     _apply(participant, data)
     db.session.add(participant)
+    if not organization.keeps_register:
+        organization.keeps_register = True  # the report form fills its counts from now on
     db.session.flush()
     return participant
 

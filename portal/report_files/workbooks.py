@@ -191,7 +191,7 @@ def _report_rows(sheet: Any, organization: Organization, indicators: list[Indica
         raw, value = current.get(indicator.code, ("", None))
         sheet.append([indicator.code, section_label(indicator.section),
                       indicator.label(organization.type), _unit(indicator),
-                      _cell_value(raw, value if indicator.kind.is_numeric else None),
+                      _cell_value(raw, value if Unit(indicator.kind).is_numeric else None),
                       _number(previous.get(indicator.code))])
         sheet.cell(row=row, column=5).fill = _INPUT_FILL
         sheet.cell(row=row, column=3).alignment = _WRAP
@@ -301,7 +301,7 @@ def _bulk_row(sheet: Any, row: int, org: Organization, indicators: list[Indicato
             cell.fill = _GREY_FILL  # not reported by this type: leave empty
             continue
         raw, value = values.get(indicator.code, ("", None))
-        cell.value = _cell_value(raw, value if indicator.kind.is_numeric else None)
+        cell.value = _cell_value(raw, value if Unit(indicator.kind).is_numeric else None)
 
 
 def _bulk_validations(sheet: Any, indicators: list[Indicator], header_row: int,

@@ -9,7 +9,7 @@ points at (``Indicator.document_kind``). Files are served only by
 
 A file on disk is not part of the transaction: a file stored by a request that rolls back
 is deleted at the rollback, a replaced one only once the replacement is committed (as the
-consent files of :mod:`portal.mentoring.consent`).
+consent files: :func:`portal.documents.storage.discard_on_commit` and ``discard_on_rollback``).
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from portal.catalogue.definition import ItemKind
 from portal.catalogue.models import Indicator
@@ -35,27 +33,6 @@ from portal.reports.values import YES, Parsed, parse_value
 from tenants.models import Organization
 
 LINK_PREFIX, FILE_PREFIX, DOCUMENT_PREFIX = "u:", "f:", "d:"
-_AFTER_COMMIT = "evidence_files_removed_after_commit"
-_AFTER_ROLLBACK = "evidence_files_removed_after_rollback"
-
-
-@event.listens_for(Session, "after_commit")
-def _committed(session: Session) -> None:
-    for name in session.info.pop(_AFTER_COMMIT, []):
-        storage.discard(name)
-    session.info.pop(_AFTER_ROLLBACK, None)
-
-
-@event.listens_for(Session, "after_rollback")
-def _rolled_back(session: Session) -> None:
-    for name in session.info.pop(_AFTER_ROLLBACK, []):
-        storage.discard(name)
-    session.info.pop(_AFTER_COMMIT, None)
-
-
-def _remove_when(key: str, storage_name: str | None) -> None:
-    if storage_name:
-        db.session.info.setdefault(key, []).append(storage_name)
 
 
 @dataclass(frozen=True)
@@ -189,7 +166,7 @@ def _attach(value: ReportValue, item: Posted, organization_id: int) -> None:
         _drop_file(value)
         value.document_version_id = None
         name = storage.store(item.file, organization_id)
-        _remove_when(_AFTER_ROLLBACK, name)
+        storage.discard_on_rollback(name)
         value.storage_name, value.filename = name, item.file.filename
         value.content_type, value.size = item.file.type.mimetype, len(item.file.data)
         value.sha256 = item.file.sha256
@@ -199,7 +176,7 @@ def _attach(value: ReportValue, item: Posted, organization_id: int) -> None:
 
 
 def _drop_file(value: ReportValue) -> None:
-    _remove_when(_AFTER_COMMIT, value.storage_name)
+    storage.discard_on_commit(value.storage_name)
     value.storage_name = value.filename = value.content_type = value.sha256 = None
     value.size = None
 

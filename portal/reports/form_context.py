@@ -37,7 +37,7 @@ def form_context(organization: Organization, period: Period, report: Report | No
         "sections": _sections(indicators),
         "values": values, "previous": queries.previous_values(organization, period),
         "editable": editable, "unit_labels": UNIT_LABELS,
-        **_derived(period, indicators, values), **_buttons(organization, report),
+        **_derived(indicators, values), **_buttons(organization, report),
         "comment_form": CommentForm(), "explanations": (report.explanations if report else {}),
         "limits": {"comment": notes.COMMENT_MAX, "explanation": notes.EXPLANATION_MAX,
                    "review": notes.REVIEW_COMMENT_MAX},
@@ -80,9 +80,9 @@ def _sections(indicators: list[Indicator]) -> list[tuple]:
             for code, items in sections.items()]
 
 
-def _derived(period: Period, indicators: list[Indicator], values: dict[str, str]) -> dict:
-    """The derived values of the form's periodicity: their spec and their values now."""
-    derived = derived_for(period.form.periodicity, (i.code for i in indicators))
+def _derived(indicators: list[Indicator], values: dict[str, str]) -> dict:
+    """The derived indicators of the form version: their spec and their values now."""
+    derived = derived_for(indicators)
     return {
         "derived": derived,
         "derived_spec": [{"code": d.code, "numerator": d.numerator, "denominator": d.denominator,

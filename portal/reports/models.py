@@ -82,7 +82,7 @@ class Period(db.Model):
     closed_at: Mapped[datetime | None]
 
     region: Mapped[Region] = relationship()
-    form: Mapped[Form] = relationship()
+    form: Mapped[Form] = relationship(lazy="joined")  # its periodicity shapes every page
     form_version: Mapped[FormVersion] = relationship()
 
     @hybrid_property

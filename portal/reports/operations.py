@@ -14,14 +14,13 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.catalogue import queries as catalogue_queries
 from portal.catalogue.models import Indicator
 from portal.clock import utcnow
 from portal.database import Refusal
 from portal.extensions import db
-from portal.reports import loaded, notes, prefill, queries
+from portal.reports import loaded, notes, prefill, queries, started
 from portal.reports.models import (
     EDITABLE_STATES,
     AuditEntry,
@@ -92,11 +91,9 @@ def start_reports(org_ids: Sequence[int], period: Period) -> dict[int, Report]:
     returning them, not one per report (municipal files), their values known to be none."""
     if not period.is_open:
         raise ReportError(_("The period is closed; reports cannot be started."))
-    reports = db.session.scalars(sa.insert(Report).returning(Report), [
-        {"organization_id": org_id, "period_id": period.id, "state": ReportState.DRAFT,
-         "explanations": {}} for org_id in org_ids]).all()
-    for report in reports:
-        set_committed_value(report, "values", [])  # nothing to read: there are none yet
+    reports = started.insert_drafts(org_ids, period)
+    if len(reports) < len(set(org_ids)):  # closed meanwhile, as the INSERT found the period
+        raise ReportError(_("The period is closed; reports cannot be started."))
     return {r.organization_id: r for r in reports}
 
 
@@ -196,13 +193,19 @@ def save_values_many(updates: Sequence[ValuesUpdate], indicators: Sequence[Indic
 
 
 def _lock(updates: Sequence[ValuesUpdate]) -> dict[int, int]:
-    """Lock the reports (PostgreSQL) and check each may change, as stored; versions by id."""
-    rows = {report_id: (version, state, is_open) for report_id, version, state, is_open
-            in db.session.execute(
-                sa.select(Report.id, Report.version, Report.state, Period.is_open)
-                .join(Period, Period.id == Report.period_id)
-                .where(Report.id.in_([u.report.id for u in updates]))
-                .with_for_update(of=Report))}
+    """Lock the reports (PostgreSQL) and check each may change, as stored; versions by id.
+
+    A draft this transaction inserted is its own already, as inserted: not re-read."""
+    ids = [u.report.id for u in updates]
+    rows = {report_id: (version, ReportState.DRAFT, True)
+            for report_id, version in started.take_started(ids).items()}
+    if len(rows) < len(set(ids)):
+        rows.update({report_id: (version, state, is_open)
+                     for report_id, version, state, is_open in db.session.execute(
+                         sa.select(Report.id, Report.version, Report.state, Period.is_open)
+                         .join(Period, Period.id == Report.period_id)
+                         .where(Report.id.in_([i for i in ids if i not in rows]))
+                         .with_for_update(of=Report))})
     for update in updates:
         if update.report.id not in rows:
             raise ConflictError(_conflict())  # deleted meanwhile
