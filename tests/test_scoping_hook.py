@@ -330,7 +330,7 @@ def test_tenant_models_are_derived_from_the_registry():
                      "EventExecution", "Participant", "MentoringPair", "PairMember",
                      "PersonalDataAccess", "ConsentFile",
                      "MonitoringRecord", "CriterionValue", "AnswerSet",
-                     "Answer", "Form", "FormVersion", "Indicator",
+                     "Answer", "Form", "FormVersion", "Indicator", "DerivedIndicator",
                      "ValidationRule", "Programme", "ProgrammeExtension", "PlanEvent"}
 
 

@@ -24,7 +24,7 @@ from werkzeug.exceptions import NotFound
 
 from portal import create_app
 from portal.auth.operations import assign_role
-from portal.catalogue.models import Form, Indicator, ValidationRule
+from portal.catalogue.models import DerivedIndicator, Form, Indicator, ValidationRule
 from portal.config import TestConfig
 from portal.documents import operations as documents
 from portal.documents.models import DocumentKind
@@ -159,7 +159,7 @@ def world(factory) -> World:
             w.put("assignment_id", assignment, user_place)
     # The catalogue's rows have no tenant parent declared (a template form has no region).
     for argument, model in (("indicator_id", Indicator), ("rule_id", ValidationRule),
-                            ("form_id", Form)):
+                            ("form_id", Form), ("derived_id", DerivedIndicator)):
         w.put(argument, _first(model), {})
     db.session.flush()
     return w
