@@ -109,7 +109,8 @@ def _walk(page, base: str, measure) -> list[str]:
 def _add_presence_form(url: str) -> str:
     """A one-off form of the demo region for its colleges with an evidence item and a yes/no
     item of the presence checklist (the demo's quarterly form has neither), opened; the address
-    of a regional college's report on it (the regional coordinator's)."""
+    of the first regional college's report on it (curator.college's, the regional
+    coordinator's)."""
     from datetime import date
 
     import sqlalchemy as sa
@@ -196,7 +197,9 @@ def test_main_pages_fit_the_screen(layout_server, browser, login):
                 measure(url)
         else:
             pages = _walk(page, live_server.url, measure)
-            if login == "region":  # the report form with evidence items
+            # The report form with evidence items: read-only for the regional coordinator,
+            # with the link and file fields for the college's curator.
+            if login in ("region", "curator.college"):
                 pages.append(live_server.url + evidence)
                 measure(pages[-1])
         if width == 1366 and os.environ.get("PORTAL_TOUR"):
