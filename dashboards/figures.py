@@ -199,9 +199,10 @@ def grouped_bars(frame: pd.DataFrame, *, title: str, axis_title: str, style: Sty
                           categoryarray=categories)
     if horizontal:
         category_axis["autorange"] = "reversed"
-        per_row = [max(ROW_HEIGHT * max(1, len(series)) * 0.6, 16 * (str(c).count("<br>") + 1) + 8)
-                   for c in categories]
-        height = max(260, 100 + sum(per_row))
+        # Plotly spaces categories evenly: every row gets the room of the tallest label.
+        per_row = max([ROW_HEIGHT * max(1, len(series)) * 0.6]
+                      + [16 * (str(c).count("<br>") + 1) + 8 for c in categories])
+        height = max(260, 100 + per_row * len(categories))
         axes = {"xaxis": value_axis, "yaxis": category_axis}
     else:
         height = 420

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from functools import cached_property
 from typing import Any
 
@@ -255,7 +256,9 @@ class MunicipalDashboard(Dashboard):
         matrix = presence_matrix(organizations, clock.today(region), region)
         expected = len(matrix.rows)
         counts = matrix.present_counts
-        rows = [(column.short_label, counts[column.key]) for column in matrix.columns]
+        # A form item's label can be a sentence: shortened as in the matrix's header.
+        rows = [(textwrap.shorten(column.short_label, 60, placeholder="…"), counts[column.key])
+                for column in matrix.columns]
         rows += [(_("Roadmap of this school year"), matrix.with_roadmap),
                  (_("All documents in place"), matrix.complete),
                  (_("Roadmap events overdue"), len(matrix.behind))]

@@ -86,6 +86,25 @@ def test_regional_status_groups_municipalities_and_regional_organizations(client
     assert f"/reports/{queries.report_for(college, period).id}/accept" in html
 
 
+def test_status_pages_list_a_one_off_collection_beside_the_quarters(client, factory):
+    """A one-off collection has no year nor quarter: the period list sorts by dates (it
+    answered 500 when it sorted by year and quarter)."""
+    from portal.catalogue import operations as catalogue
+    from portal.catalogue.definition import Periodicity
+    from portal.reports import period_operations
+
+    region, municipality, _school, _college, period = setup_region(factory)
+    form = catalogue.create_form(region, code="once", name_ru="Наличие", name_en="Presence",
+                                 periodicity=Periodicity.ONE_OFF, applies_to=["school"])
+    once = period_operations.open_collection(form, (date(2026, 7, 1),) * 2)
+    client.login(factory.user(Role.REGIONAL, region))
+    for shown in (period, once):
+        page = client.get(f"/regions/{region.id}/periods/{shown.id}/status")
+        assert page.status_code == 200
+        html = page.get_data(as_text=True)
+        assert f"/periods/{period.id}/status" in html and f"/periods/{once.id}/status" in html
+
+
 def test_regional_coordinator_opens_and_closes_periods_with_default_dates(client, factory):
     region, municipality, *_ = setup_region(factory)
     client.login(factory.user(Role.MUNICIPAL, municipality))
