@@ -10,7 +10,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE_DIRS = [p for p in ROOT.glob("**/templates") if ".venv" not in p.parts]
+TEMPLATE_DIRS = [p for p in ROOT.glob("**/templates")  # not the virtualenv nor mutmut's copy
+                 if not {".venv", "mutants"} & set(p.relative_to(ROOT).parts)]
 TRANSLATIONS = ROOT / "portal" / "translations"
 TAG = re.compile(r"<[^>]*>", re.S)
 ENTITY = re.compile(r"&[a-zA-Z#0-9]+;")
