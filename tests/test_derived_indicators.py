@@ -78,6 +78,17 @@ def test_the_dashboard_catalogue_and_the_report_form_read_the_versions_rows(
     client.login(factory.user(Role.CURATOR, school))
     page = client.get(f"/organizations/{school.id}/reports/{period.id}").get_data(as_text=True)
     assert "Доля молодых" in page and "young_share" in page and "Доля наставников" not in page
+    assert "Расчётные показатели" in page
+
+
+def test_a_form_without_derived_indicators_shows_no_empty_card(client, factory):
+    region, _m, school, _c, period = setup_region(factory)
+    db.session.execute(sa.delete(DerivedIndicator).where(
+        DerivedIndicator.form_version_id == period.form_version_id))
+    db.session.commit()
+    client.login(factory.user(Role.CURATOR, school))
+    page = client.get(f"/organizations/{school.id}/reports/{period.id}").get_data(as_text=True)
+    assert 'id="v-staff_total"' in page and "Расчётные показатели" not in page
 
 
 def _with_sheet(rows: list[list]) -> bytes:

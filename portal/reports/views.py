@@ -113,17 +113,22 @@ def _save_or_submit(organization, period, typed, report,
         validated=False, register=register)
     evidence.apply(report, attached, indicators, current_user)
     if submitting:
-        checks = workflow.submission_checks(report)
-        if checks.errors:
-            flash(operations.SubmissionBlocked.message(), "danger")
-            return checks, True
-        state = workflow.submit(report, current_user, checks=checks)
-        flash(_("The report has been submitted.") if state is ReportState.SUBMITTED
-              else _("The report has been sent to the head for confirmation."), "success")
-        return None, False
+        return _submit_saved(report)
     outcome = operations.validate(report, indicators)
     _flash_saved(outcome, zeroed)
     return None, bool(outcome.errors)
+
+
+def _submit_saved(report: Report) -> tuple[Outcome | None, bool]:
+    """Submit the draft just saved; its checks' outcome when they block the submission."""
+    checks = workflow.submission_checks(report)
+    if checks.errors:
+        flash(operations.SubmissionBlocked.message(), "danger")
+        return checks, True
+    state = workflow.submit(report, current_user, checks=checks)
+    flash(_("The report has been submitted.") if state is ReportState.SUBMITTED
+          else _("The report has been sent to the head for confirmation."), "success")
+    return None, False
 
 
 def _register_check(organization, period, indicators) -> prefill.RegisterCheck:
