@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import g
 
 import dashboards
 import portal
@@ -194,6 +195,8 @@ def test_creating_a_refusal_marks_only_its_own_request(app):
     with app.app_context():  # CLI commands decide their commit themselves
         operations.ReportError("no")
         assert request_refused() is None
+        g.portal_refusal = operations.ReportError("left over")  # even a stray mark: no request
+        assert request_refused() is None
 
 
 # -- every refusal is a Refusal; views do not write ----------------------------------------------
@@ -331,3 +334,4 @@ def test_views_never_write_themselves():
     models = _model_classes()
     problems = {str(p.relative_to(ROOT)): view_writes(p.read_text(), models) for p in modules}
     assert {name: found for name, found in problems.items() if found} == {}
+

@@ -121,3 +121,32 @@ def test_switching_head_confirmation_on_again_keeps_the_reports_waiting(client, 
     assert _report(school, period).state is ReportState.AWAITING_HEAD
     assert period_operations.set_head_confirmation(region, False) == 1
     assert _report(school, period).state is ReportState.SUBMITTED and report.id
+
+
+def test_a_quarter_opens_with_the_dates_given_or_the_default_ones(factory):
+    region = factory.region()
+    given = period_operations.open_period(region, 2026, 2, date(2026, 6, 1), date(2026, 7, 15))
+    assert (given.starts_on, given.ends_on) == expected_bounds(Periodicity.QUARTER,
+                                                               date(2026, 4, 1))
+    assert (given.opens_on, given.deadline, given.year, given.quarter) == (
+        date(2026, 6, 1), date(2026, 7, 15), 2026, 2)
+    default = period_operations.open_period(region, 2026, 3)  # DOMAIN.md §8: last month, +10
+    assert (default.opens_on, default.deadline) == (date(2026, 9, 1), date(2026, 10, 10))
+
+
+@pytest.mark.parametrize(("bounds", "dates", "message"), [
+    ((date(2026, 3, 31), date(2026, 1, 1)), (None, None),
+     "Период не может закончиться раньше, чем начался."),
+    ((date(2026, 1, 1), date(2026, 3, 31)), (date(2026, 3, 1), date(2026, 2, 28)),
+     "Срок сдачи не может быть раньше даты открытия.")])
+def test_impossible_dates_are_refused_with_their_reason(factory, bounds, dates, message):
+    form = _form(factory.region(), Periodicity.QUARTER)
+    with pytest.raises(ReportError, match=re.escape(message)):
+        period_operations.open_collection(form, bounds, *dates)
+
+
+def test_the_national_template_is_not_collected_and_says_why(factory):
+    with pytest.raises(ReportError, match=re.escape(
+            "Шаблон не собирают: регион собирает свою копию формы.")):
+        period_operations.open_collection(catalogue.template(), (date(2026, 1, 1),
+                                                                 date(2026, 3, 31)))
