@@ -334,6 +334,8 @@ def test_query_count_does_not_grow_with_organizations(client, factory, land, cou
     urls = [f"/dashboards/regions/{land['region'].id}?period={land['q2'].id}",
             f"/dashboards/municipalities/{land['m1'].id}?period={land['q2'].id}",
             f"/dashboards/organizations/{land['A'].id}?period={land['q2'].id}"]
+    for url in urls:  # the worker's first requests: a frozen version's derived indicators
+        client.get(url)  # are read once per process (portal.catalogue.derived_rows)
     before = []
     for url in urls:
         with count_queries() as statements:

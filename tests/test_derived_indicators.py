@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -20,6 +21,7 @@ from portal.catalogue.definition_file import (
     read_definition,
     write_definition,
 )
+from portal.catalogue.derived_rows import derived_rows
 from portal.catalogue.models import DerivedIndicator
 from portal.extensions import db
 from tenants.models import Role
@@ -203,3 +205,65 @@ def test_another_regions_coordinator_and_a_curator_cannot_change_them(client, fa
     assert client.get(f"/forms/{form.id}/derived").status_code == 404
     assert client.post(f"/forms/derived/{row.id}/delete").status_code in (400, 404)
     assert _codes(operations.latest_version(form)) == ["young_share"]
+
+
+def test_a_frozen_versions_derived_indicators_are_read_once_per_process(
+        app, factory, count_queries):
+    """The deadline's hot path: the items do not bring their version's derived indicators
+    joined to every row, and a frozen version's are not read again by the next request."""
+    _region, _m, school, _c, period = setup_region(factory)
+    version = period.form_version
+    assert version.frozen_at is not None
+    with app.test_request_context("/"):
+        first = derived_rows(version.id, version.frozen_at)
+    with app.test_request_context("/"), count_queries() as statements:
+        again = derived_rows(version.id, version.frozen_at)
+        items = queries.indicators_for(period, school.type)
+        from_items = [d.code for d in rules.derived_for(items)]
+    assert again == first and [d.code for d in first] == STANDARD == from_items
+    assert [s for s in statements if "derived_indicators" in s] == []  # nor joined to items
+
+
+def test_a_version_id_frozen_anew_is_read_anew(app, factory):
+    """A version id a rolled-back transaction handed out may come again: the moment of
+    freezing tells the two apart, so the later one never shows the earlier one's rows."""
+    _region, _m, _school, _c, period = setup_region(factory)
+    version = period.form_version
+    with app.test_request_context("/"):
+        assert len(derived_rows(version.id, version.frozen_at)) == len(STANDARD)
+    db.session.execute(sa.delete(DerivedIndicator).where(
+        DerivedIndicator.form_version_id == version.id, DerivedIndicator.code != "mentor_load"))
+    db.session.commit()
+    with app.test_request_context("/"):
+        later = version.frozen_at + timedelta(seconds=1)
+        assert [d.code for d in derived_rows(version.id, later)] == ["mentor_load"]
+
+
+def test_the_editable_versions_derived_indicators_follow_the_editor(app, factory):
+    """The editable version's rows are not kept past their transaction: one just added is
+    listed by the next read (the editor's page after its save)."""
+    _region, _m, _school, _c, period = setup_region(factory)
+    version = operations.editable_version(period.form)
+    before = [d.code for d in derived_rows(version.id, version.frozen_at)]
+    derived_operations.add_derived(
+        period.form, code="young_share", label_ru="Доля молодых", label_en="Young share",
+        numerator=("young_specialists",), denominator=("staff_total",), scale=100)
+    after = [d.code for d in derived_rows(version.id, version.frozen_at)]
+    assert version.frozen_at is None and after == [*before, "young_share"]
+
+
+def test_deleting_a_derived_indicator_the_editable_version_no_longer_has_is_refused(factory):
+    """A frozen version's row names the change; its copy in the editable version is what
+    goes, and once gone a second delete (a stale page) is refused with its reason."""
+    _region, _m, _school, _c, period = setup_region(factory)
+    frozen = db.session.scalars(sa.select(DerivedIndicator).filter_by(
+        form_version_id=period.form_version_id, code="mentor_share")).one()
+    derived_operations.delete_derived(frozen)
+    editable = operations.editable_version(period.form)
+    assert editable.id != frozen.form_version_id
+    left = db.session.scalars(sa.select(DerivedIndicator.code).filter_by(
+        form_version_id=editable.id)).all()
+    assert "mentor_share" not in left and len(left) == len(STANDARD) - 1
+    with pytest.raises(operations.CatalogueError, match="mentor_share"):
+        derived_operations.delete_derived(frozen)
+    assert db.session.get(DerivedIndicator, frozen.id) is frozen  # the frozen one stays

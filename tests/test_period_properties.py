@@ -145,6 +145,15 @@ def test_impossible_dates_are_refused_with_their_reason(factory, bounds, dates, 
         period_operations.open_collection(form, bounds, *dates)
 
 
+def test_a_deadline_on_the_opening_day_is_accepted(factory):
+    """A one-day collection: the deadline may be the day it opens, not a day earlier."""
+    form = _form(factory.region(), Periodicity.QUARTER)
+    day = date(2026, 3, 10)
+    period = period_operations.open_collection(form, (date(2026, 1, 1), date(2026, 3, 31)),
+                                               day, day)
+    assert (period.opens_on, period.deadline) == (day, day)
+
+
 def test_the_national_template_is_not_collected_and_says_why(factory):
     with pytest.raises(ReportError, match=re.escape(
             "Шаблон не собирают: регион собирает свою копию формы.")):

@@ -13,7 +13,7 @@ from portal import rules
 from portal.catalogue.definition import DerivedDefinition, FormDefinition
 from portal.catalogue.derived_sheet import derived_problem
 from portal.catalogue.models import DerivedIndicator, Form, FormVersion, Indicator
-from portal.catalogue.operations import CatalogueError, editable_version
+from portal.catalogue.operations import CatalogueError, editable_version, in_editable_version
 from portal.extensions import db
 from portal.textcheck import too_long_for_columns
 
@@ -99,10 +99,8 @@ def add_derived(form: Form, *, code: str, label_ru: str, label_en: str,
 def delete_derived(row: DerivedIndicator) -> None:
     """Delete a derived indicator from the form's editable version (a frozen version keeps
     it: the change goes to the copy)."""
-    version = editable_version(row.form_version.form)
-    if version.id != row.form_version_id:
-        row = db.session.scalars(sa.select(DerivedIndicator).filter_by(
-            form_version_id=version.id, code=row.code)).one()
+    row = in_editable_version(row, DerivedIndicator, _(
+        "The current version of the form has no derived indicator %(code)s.", code=row.code))
     db.session.delete(row)
     db.session.flush()
 

@@ -28,29 +28,16 @@ EDITABLE_FIELDS = ("section", "label_ru", "label_en", "kind", "unit_ru", "unit_e
                    "help_ru", "help_en")
 
 
-def _in_editable_version(row, model, missing: str):
-    """The row of ``model`` with ``row``'s code in its form's editable version (``row``
-    itself when its version is the editable one); refused with ``missing`` when none."""
-    version = operations.editable_version(row.form_version.form)
-    if version.id == row.form_version_id:
-        return row
-    found = db.session.scalars(sa.select(model).filter_by(
-        form_version_id=version.id, code=row.code)).first()
-    if found is None:
-        raise CatalogueError(missing)
-    return found
-
-
 def editable_item(indicator: Indicator) -> Indicator:
     """The item with ``indicator``'s code in its form's editable version (itself when its
     version is the editable one); refused when the editable version has no such item."""
-    return _in_editable_version(indicator, Indicator, _(
+    return operations.in_editable_version(indicator, Indicator, _(
         "The current version of the form has no item %(code)s.", code=indicator.code))
 
 
 def editable_rule(rule: ValidationRule) -> ValidationRule:
     """The rule with ``rule``'s code in its form's editable version (see :func:`editable_item`)."""
-    return _in_editable_version(rule, ValidationRule, _(
+    return operations.in_editable_version(rule, ValidationRule, _(
         "The current version of the form has no rule %(code)s.", code=rule.code))
 
 

@@ -141,11 +141,6 @@ class Indicator(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     form_version: Mapped[FormVersion] = relationship()
-    # The derived indicators of the item's version: read with the items in one statement
-    # (portal.catalogue.queries.with_derived), never written through this list.
-    version_derived: Mapped[list[DerivedIndicator]] = relationship(
-        primaryjoin="Indicator.form_version_id == foreign(DerivedIndicator.form_version_id)",
-        viewonly=True, order_by="(DerivedIndicator.position, DerivedIndicator.id)")
     # The kind under its old name: count, percent and score were the units.
     unit = synonym("kind")
 
@@ -159,6 +154,15 @@ class Indicator(db.Model):
     def is_subitem(self) -> bool:
         """Shown indented under the line it details ("of them…", breakdowns)."""
         return self.breakdown is not None or self.label_en.startswith("of them")
+
+    @property
+    def version_derived(self) -> tuple:
+        """The derived indicators of the item's version (portal.catalogue.derived_rows: a
+        frozen version's are read once per process, so this reads nothing on the hot path)."""
+        from portal.catalogue.derived_rows import derived_rows
+
+        version = self.form_version  # None where the scope hides it: read afresh then
+        return derived_rows(self.form_version_id, version.frozen_at if version else None)
 
     def applies(self, org_type: OrganizationType) -> bool:
         return org_type.value in (self.applies_to or [])

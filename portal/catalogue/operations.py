@@ -68,6 +68,19 @@ def editable_version(form: Form) -> FormVersion:
     return version
 
 
+def in_editable_version(row, model, missing: str):
+    """The row of ``model`` with ``row``'s code in its form's editable version (``row``
+    itself when its version is the editable one); refused with ``missing`` when none."""
+    version = editable_version(row.form_version.form)
+    if version.id == row.form_version_id:
+        return row
+    found = db.session.scalars(sa.select(model).filter_by(
+        form_version_id=version.id, code=row.code)).first()
+    if found is None:
+        raise CatalogueError(missing)
+    return found
+
+
 def freeze(version: FormVersion) -> None:
     """Freeze a version: a period opens with it, so its items and rules never change again."""
     version.frozen_at = version.frozen_at or utcnow()

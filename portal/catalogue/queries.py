@@ -22,9 +22,10 @@ MEMO_SOURCES.update({Form, FormVersion, Indicator, ValidationRule, DerivedIndica
 
 
 def with_derived() -> Any:
-    """The loader option of an item query bringing its version's derived indicators (built
-    on use: building it at import would configure the mappers before every model exists)."""
-    return joinedload(Indicator.version_derived)
+    """The loader option of an item query bringing its version, whose derived indicators
+    :attr:`Indicator.version_derived` reads (built on use: building it at import would
+    configure the mappers before every model exists)."""
+    return joinedload(Indicator.form_version)
 
 
 def version_id_of(source: Any) -> int:
@@ -56,7 +57,7 @@ def _indicators_for(version_id: int, org_type: OrganizationType,
 
 def _items(version_id: int) -> sa.Select:
     return (sa.select(Indicator).where(Indicator.form_version_id == version_id)
-            .options(with_derived()).order_by(Indicator.position, Indicator.id))
+            .order_by(Indicator.position, Indicator.id))  # its version: the period's
 
 
 def all_indicators(source: Any) -> list[Indicator]:

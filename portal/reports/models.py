@@ -83,7 +83,8 @@ class Period(db.Model):
 
     region: Mapped[Region] = relationship()
     form: Mapped[Form] = relationship(lazy="joined")  # its periodicity shapes every page
-    form_version: Mapped[FormVersion] = relationship()
+    # joined too: the items of the form read their version's derived indicators through it
+    form_version: Mapped[FormVersion] = relationship(lazy="joined")
 
     @hybrid_property
     def school_year(self) -> int:

@@ -47,7 +47,7 @@ def open_collection(form: Form, bounds: tuple[date, date], opens_on: date | None
         raise ReportError(_("The period cannot end before it starts."))
     period = db.session.scalars(sa.select(Period).filter_by(
         form_id=form.id, starts_on=starts_on, ends_on=ends_on)).first()
-    default_opens, default_deadline = default_dates(starts_on, ends_on)
+    default_opens, default_deadline = default_dates(ends_on)
     opens_on = opens_on or (period and period.opens_on) or default_opens
     deadline = deadline or (period and period.deadline) or default_deadline
     if deadline < opens_on:

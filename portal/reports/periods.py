@@ -71,7 +71,7 @@ def period_bounds(periodicity: str, year: int, number: int = 1) -> tuple[date, d
     raise ValueError(f"a {periodicity} collection has no calendar bounds")
 
 
-def default_dates(starts_on: date, ends_on: date) -> tuple[date, date]:
+def default_dates(ends_on: date) -> tuple[date, date]:
     """Default opening (the first day of the period's last month) and deadline (the 10th day
     after it ends), as for quarters (DOMAIN.md §8)."""
     return (ends_on.replace(day=1),

@@ -75,12 +75,18 @@ def accept(report: Report, user: Any) -> None:
     db.session.flush()
 
 
+def _required_note(text: str | None, missing: str) -> str:
+    """The reviewer's note stripped; refused with ``missing`` when empty, or when too long."""
+    text = (text or "").strip()
+    if not text:
+        raise ReportError(missing)
+    operations.refuse_if(notes.too_long(text, notes.REVIEW_COMMENT_MAX, "review"))
+    return text
+
+
 def return_report(report: Report, user: Any, comment: str) -> None:
     """Return for correction with a comment (reviewer, or the head before confirming)."""
-    comment = (comment or "").strip()
-    if not comment:
-        raise ReportError(_("Say what has to be corrected."))
-    operations.refuse_if(notes.too_long(comment, notes.REVIEW_COMMENT_MAX, "review"))
+    comment = _required_note(comment, _("Say what has to be corrected."))
     if report.state not in (ReportState.SUBMITTED, ReportState.AWAITING_HEAD):
         raise ReportError(_("Only a submitted report can be returned."))
     report.review_comment = comment
@@ -91,10 +97,7 @@ def return_report(report: Report, user: Any, comment: str) -> None:
 
 def reopen(report: Report, user: Any, reason: str) -> None:
     """Unlock an accepted report (external contour only), with a reason."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ReportError(_("Give the reason for reopening the report."))
-    operations.refuse_if(notes.too_long(reason, notes.REVIEW_COMMENT_MAX, "review"))
+    reason = _required_note(reason, _("Give the reason for reopening the report."))
     if report.state is not ReportState.ACCEPTED:
         raise ReportError(_("Only an accepted report can be reopened."))
     report.review_comment = reason
