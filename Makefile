@@ -64,7 +64,13 @@ bench-large: setup system-deps
 # Mutation testing (mutmut, setup.cfg [mutmut]) of the modules that hold the rules; slow, so
 # never part of `make test` or CI. One child process: the machine is shared. Results are kept
 # in mutants/ and a rerun continues; `MUTANTS="portal.rules*" make mutants` runs one module.
-MUTANTS ?= portal.rules* tenants.scoping* portal.status.queries* portal.reports.operations*
+# The default: every module of setup.cfg's only_mutate (the rules, scoping, the workflow, the
+# status queries, the report-file parser and confirm, the dashboards, the commit point).
+MUTANTS ?= portal.rules* tenants.scoping* tenants.policy* tenants.scope_hook* tenants.urls* \
+	portal.status.queries* portal.reports.operations* portal.reports.workflow* \
+	portal.reports.period_operations* portal.report_files.parse* portal.report_files.upload* \
+	dashboards.metrics* dashboards.queries* portal.database* portal.transactions* \
+	portal.refusals*
 $(DEV_STAMP): requirements-dev.txt $(STAMP)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(DEV_STAMP)
